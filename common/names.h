@@ -1,0 +1,18 @@
+/*
+ * names: the rules for a directory entry name (smtpd's valid_*): 1 to 255
+ * bytes, no '/', no NUL, not "." or "..".  Nothing is allocated.
+ */
+#ifndef MINIDFS_NAMES_H
+#define MINIDFS_NAMES_H
+
+#include <stddef.h>
+
+#define NAMES_MAX	255	/* bytes in one name (NAME_MAX) */
+
+/* Returns 0, -ENAMETOOLONG (over NAMES_MAX bytes) or -EINVAL (empty, '/', NUL,
+ * "." or ".."). len is the length in bytes (a NUL inside makes it invalid). */
+int	 names_valid(const char *name, size_t len);
+/* The same for a NUL-terminated string. */
+int	 names_valid_str(const char *name);
+
+#endif /* MINIDFS_NAMES_H */
