@@ -78,11 +78,21 @@ int	 etcd_get(struct etcd_client *, const char *key, struct etcd_kv *kv,
 
 /* Reads keys in [start, end) (end NULL: all keys with the prefix start),
  * at most limit (0: no limit), at revision rev (0: latest), sorted by key.
- * keys_only leaves values empty.  To page, call again with start = last key
- * + "\0" i.e. etcd_range_next(); res is released first. */
+ * keys_only leaves values empty.  res is released first.  To page, call
+ * etcd_range_next() while res->more is set. */
 int	 etcd_range(struct etcd_client *, const char *start, const char *end,
 	    int64_t limit, int64_t rev, int keys_only, struct etcd_range *res,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* The page after res, which a call to etcd_range (or etcd_range_next) with
+ * the same start and end filled and which holds at least one key: the keys
+ * after res's last key, at res's revision so that the pages form one
+ * snapshot.  On success res is released and refilled; on error it is left
+ * as it was (-EINVAL when res is empty). */
+int	 etcd_range_next(struct etcd_client *, const char *start,
+	    const char *end, int64_t limit, int keys_only,
+	    struct etcd_range *res, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
 
 /* Puts key=value (lease 0: none).  *rev (may be NULL) gets the revision. */
 int	 etcd_put(struct etcd_client *, const char *key, const void *value,

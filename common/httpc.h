@@ -62,6 +62,11 @@ struct httpc_req {
 	struct buf	*resp;		/* collects the body when write_cb is NULL
 					 * or the answer is not 2xx; may be NULL */
 	long		 timeout_ms;	/* 0: the client's default */
+	/* polled during the transfer, at least once a second even when no
+	 * data flows: return nonzero to abort the call with -ECANCELED
+	 * (e.g. a stop flag for a long stream).  May be NULL. */
+	int		(*abort_cb)(void *arg);
+	void		*abort_arg;
 	/* out */
 	long		 status;	/* HTTP status, 0 if none arrived */
 };
