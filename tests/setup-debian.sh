@@ -9,7 +9,7 @@ libfuse3-dev fuse3
 libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libssl-dev libyaml-dev
 check
 etcd-server
-curl openssl ca-certificates
+curl jq openssl ca-certificates
 attr sqlite3 rsync git tar xz-utils procps psmisc iproute2 util-linux
 "
 
