@@ -1,8 +1,12 @@
 /*
  * httpd: every minidfs server's HTTP front, over libmicrohttpd 0.9.75.  It
- * owns the daemon and the route table, and runs the checks every route shares
- * (match, size caps, body collection or streaming, JSON, tokens, path
- * parameters) before a handler sees a request, so no handler repeats them.
+ * owns the daemon and runs the checks every route shares (match, size caps,
+ * body collection or streaming, JSON, tokens, path parameters) before a
+ * handler sees a request, so no handler repeats them.  This file is the
+ * request pipeline: the MHD callbacks, body collection and streams, the
+ * responses, start and stop.  The route table (its checks at start, matching,
+ * percent-decoding, path parameters, tokens) and the request accessors are in
+ * httpd_route.c; the structs both use are in httpd_impl.h.
  *
  * One thread per connection: a handler may block.  A request's life is
  *   uri_log()       the request line arrived: allocate the struct httpd_req
@@ -30,104 +34,35 @@
 #include <inttypes.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
-#include "common/blockid.h"
 #include "common/buf.h"
 #include "common/errmap.h"
 #include "common/httpd.h"
+#include "common/httpd_impl.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/protocol.h"
 #include "common/strnum.h"
-#include "common/token.h"
 #include "common/xalloc.h"
 
-#define HTTPD_MAX_SEGMENTS	32		/* path segments of a route */
 #define HTTPD_DISCARD_MAX	(16u * 1024 * 1024) /* bytes read past a cap
 						 * to still answer a refusal */
 #define HTTPD_STOP_GRACE_MS	3000		/* httpd_stop waits this long
 						 * for requests in flight */
 #define HTTPD_TLS_FILE_MAX	(1024u * 1024)	/* bytes of a PEM file */
-#define HTTPD_ERRMSG_MAX	256		/* bytes of an error message */
-#define HTTPD_PEER_MAX		64		/* bytes of "[ip]:port" */
-#define HTTPD_ALLOW_MAX		128		/* bytes of an Allow header */
 #define HTTPD_LOG_LINE_MAX	1024		/* bytes of an MHD log line */
 #define HTTPD_CT_JSON		"application/json"
 #define HTTPD_CT_OCTETS		"application/octet-stream"
-
-struct pattern_seg {
-	const char	*s;		/* into the route's pattern */
-	size_t		 len;		/* without the braces for a param */
-	int		 is_param;
-};
-
-struct pattern {
-	const struct httpd_route *route;
-	struct pattern_seg seg[HTTPD_MAX_SEGMENTS];
-	size_t		 nseg;
-};
-
-struct httpd {
-	struct MHD_Daemon *daemon;
-	const struct httpd_route *routes;
-	struct pattern	*pats;		/* one per route */
-	size_t		 npats;
-	void		*arg;
-	char		*secret;	/* copy; NULL: no token checks */
-	size_t		 secret_len;
-	char		*tls_cert;	/* PEM text, kept for the daemon */
-	char		*tls_key;
-	unsigned	 port;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 drained;
-	unsigned	 inflight;	/* protected by lock */
-};
-
-enum req_phase {
-	PHASE_NEW = 0,		/* headers not looked at yet */
-	PHASE_BODY,		/* accepted: collecting or streaming */
-	PHASE_DISCARD,		/* refused: reading the rest to answer */
-	PHASE_ANSWERED,		/* an answer is queued */
-};
-
-struct httpd_req {
-	struct httpd	*h;
-	struct MHD_Connection *conn;
-	const struct httpd_route *route;
-	enum req_phase	 phase;
-	char		*raw_uri;	/* as sent, percent-encoded */
-	char		*segbuf;	/* decoded path segments, NUL-separated */
-	char		*seg[HTTPD_MAX_SEGMENTS];
-	size_t		 nseg;
-	int		 seg_bad;	/* bad percent-encoding in the path */
-	const char	*method;	/* MHD's, live for the request */
-	const char	*path;		/* MHD's decoded url */
-	const struct pattern_seg *pname[HTTPD_MAX_PARAMS];
-	const char	*pval[HTTPD_MAX_PARAMS];
-	size_t		 nparams;
-	int64_t		 content_length; /* -1: chunked */
-	uint64_t	 received;	/* body bytes read */
-	struct buf	 body;
-	struct cJSON	*json;
-	void		*state;
-	int		 begun;		/* on_begin ran */
-	int		 finished;	/* handler or on_abort ran */
-	struct httpd_resp resp;
-	int		 status;	/* queued, 0 when none */
-	uint64_t	 out_bytes;
-	struct timespec	 t0;
-	char		 peer[HTTPD_PEER_MAX];
-};
 
 /* ---- responses ---------------------------------------------------------- */
 
@@ -156,8 +91,8 @@ resp_release(struct httpd_resp *resp)
 }
 
 /* Replaces resp's answer by status + an errmap body for err. */
-static void
-resp_fail(struct httpd_resp *resp, int status, int err, const char *msg)
+void
+httpd_resp_fail(struct httpd_resp *resp, int status, int err, const char *msg)
 {
 	cJSON_Delete(resp->json);
 	resp->json = errmap_body(err, msg);
@@ -181,7 +116,7 @@ httpd_resp_error(struct httpd_resp *resp, int err, const char *fmt, ...)
 	va_end(ap);
 	if (err < 0)
 		err = -err;
-	resp_fail(resp, errmap_status(err), err, msg);
+	httpd_resp_fail(resp, errmap_status(err), err, msg);
 }
 
 void
@@ -284,319 +219,11 @@ queue_resp(struct httpd_req *req, struct httpd_resp *resp, int close_after)
 	MHD_destroy_response(mr);
 	resp_release(resp);
 	req->status = status;
-	req->phase = PHASE_ANSWERED;
+	req->phase = HTTPD_PHASE_ANSWERED;
 	return rc;
 }
 
-/* ---- the route table ---------------------------------------------------- */
-
-/* Splits a route's pattern; returns 0 or -EINVAL with a message. */
-static int
-pattern_compile(const struct httpd_route *r, struct pattern *pat, char *err,
-    size_t errlen)
-{
-	const char	*p, *end;
-	size_t		 nparams = 0;
-
-	pat->route = r;
-	pat->nseg = 0;
-	if (r->pattern == NULL || r->pattern[0] != '/' || r->method == NULL ||
-	    r->handler == NULL) {
-		snprintf(err, errlen, "route %s %s: needs a method, a pattern "
-		    "starting with '/' and a handler",
-		    r->method != NULL ? r->method : "(null)",
-		    r->pattern != NULL ? r->pattern : "(null)");
-		return -EINVAL;
-	}
-	if ((r->flags & HTTPD_STREAM) &&
-	    (r->on_data == NULL || r->on_abort == NULL)) {
-		snprintf(err, errlen, "route %s %s: a stream needs on_data and "
-		    "on_abort", r->method, r->pattern);
-		return -EINVAL;
-	}
-	p = r->pattern + 1;
-	for (;;) {
-		struct pattern_seg *s;
-
-		if (pat->nseg == HTTPD_MAX_SEGMENTS)
-			goto bad;
-		end = strchr(p, '/');
-		if (end == NULL)
-			end = p + strlen(p);
-		s = &pat->seg[pat->nseg++];
-		s->s = p;
-		s->len = (size_t)(end - p);
-		s->is_param = 0;
-		if (s->len > 0 && p[0] == '{') {
-			if (s->len < 3 || p[s->len - 1] != '}' ||
-			    memchr(p + 1, '{', s->len - 2) != NULL ||
-			    memchr(p + 1, '}', s->len - 2) != NULL)
-				goto bad;
-			if (++nparams > HTTPD_MAX_PARAMS)
-				goto bad;
-			s->s = p + 1;
-			s->len -= 2;
-			s->is_param = 1;
-		} else if (memchr(p, '{', s->len) != NULL ||
-		    memchr(p, '}', s->len) != NULL)
-			goto bad;
-		if (*end == '\0')
-			break;
-		p = end + 1;
-	}
-	return 0;
-bad:
-	snprintf(err, errlen, "route %s %s: bad pattern (at most %d segments "
-	    "and %d {params}, each a whole segment)", r->method, r->pattern,
-	    HTTPD_MAX_SEGMENTS, HTTPD_MAX_PARAMS);
-	return -EINVAL;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Splits the raw path (up to '?') into percent-decoded segments.  A path
- * that does not start with '/' has no segments (matches nothing); bad
- * escapes and NUL bytes set seg_bad.
- */
-static void
-split_path(struct httpd_req *req)
-{
-	const char	*p;
-	char		*o;
-	size_t		 n;
-	int		 hi, lo;
-
-	p = req->raw_uri;
-	if (p == NULL || p[0] != '/')
-		return;
-	n = strcspn(p, "?#");
-	req->segbuf = xmalloc(n + 1);
-	o = req->segbuf;
-	req->seg[req->nseg++] = o;
-	for (p++, n--; n > 0; p++, n--) {
-		if (*p == '/') {
-			*o++ = '\0';
-			if (req->nseg == HTTPD_MAX_SEGMENTS) {
-				/* longer than any route: matches nothing */
-				req->nseg = 0;
-				return;
-			}
-			req->seg[req->nseg++] = o;
-		} else if (*p == '%') {
-			if (n < 3 || (hi = hexval(p[1])) < 0 ||
-			    (lo = hexval(p[2])) < 0 || (hi == 0 && lo == 0)) {
-				req->seg_bad = 1;
-				return;
-			}
-			*o++ = (char)(hi * 16 + lo);
-			p += 2;
-			n -= 2;
-		} else
-			*o++ = *p;
-	}
-	*o = '\0';
-}
-
-/* 1 when the decoded segments fit the pattern (params non-empty). */
-static int
-pattern_match(const struct pattern *pat, const struct httpd_req *req)
-{
-	size_t	 i;
-
-	if (pat->nseg != req->nseg)
-		return 0;
-	for (i = 0; i < pat->nseg; i++) {
-		const struct pattern_seg *s = &pat->seg[i];
-
-		if (s->is_param) {
-			if (req->seg[i][0] == '\0')
-				return 0;
-		} else if (strlen(req->seg[i]) != s->len ||
-		    memcmp(req->seg[i], s->s, s->len) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* Adds m to the comma-separated Allow list unless it is there already. */
-static void
-allow_add(char *allow, size_t allowlen, const char *m)
-{
-	const char	*p = allow;
-	size_t		 n = strlen(m), used;
-
-	while ((p = strstr(p, m)) != NULL) {
-		if ((p == allow || p[-1] == ' ') &&
-		    (p[n] == '\0' || p[n] == ','))
-			return;
-		p += n;
-	}
-	used = strlen(allow);
-	snprintf(allow + used, allowlen - used, "%s%s", used > 0 ? ", " : "",
-	    m);
-}
-
-/*
- * Picks the route for method and path.  HEAD falls back to GET when no HEAD
- * route fits the path.  Returns the pattern, or NULL with *path_known set
- * when some route fits the path (405) and the methods it takes in allow.
- */
-static const struct pattern *
-route_find(const struct httpd *h, const struct httpd_req *req, int *path_known,
-    char *allow, size_t allowlen)
-{
-	const struct pattern *get = NULL;
-	size_t	 i;
-	int	 head = strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0;
-
-	*path_known = 0;
-	allow[0] = '\0';
-	for (i = 0; i < h->npats; i++) {
-		const struct pattern *pat = &h->pats[i];
-		const char *m = pat->route->method;
-
-		if (!pattern_match(pat, req))
-			continue;
-		*path_known = 1;
-		if (strcmp(m, req->method) == 0)
-			return pat;
-		if (head && get == NULL && strcmp(m, MHD_HTTP_METHOD_GET) == 0)
-			get = pat;
-		allow_add(allow, allowlen, m);
-		if (strcmp(m, MHD_HTTP_METHOD_GET) == 0)
-			allow_add(allow, allowlen, MHD_HTTP_METHOD_HEAD);
-	}
-	return get;
-}
-
-/* ---- the checks before a handler --------------------------------------- */
-
-/*
- * Records the route's path parameters and validates them: {id} must be a
- * block id, every parameter one non-empty segment without '/' or NUL once
- * decoded.  Returns 0 or fills resp with a 400.
- */
-static int
-params_take(struct httpd_req *req, const struct pattern *pat)
-{
-	size_t	 i;
-
-	req->nparams = 0;
-	for (i = 0; i < pat->nseg; i++) {
-		const struct pattern_seg *s = &pat->seg[i];
-		const char *v = req->seg[i];
-
-		if (!s->is_param)
-			continue;
-		if (strchr(v, '/') != NULL) {
-			httpd_resp_error(&req->resp, EINVAL, "path parameter "
-			    "{%.*s} must not contain '/'", (int)s->len, s->s);
-			return -EINVAL;
-		}
-		if (s->len == 2 && memcmp(s->s, "id", 2) == 0 &&
-		    !blockid_valid(v)) {
-			httpd_resp_error(&req->resp, EINVAL, "bad block id "
-			    "(%d lowercase hex digits expected)",
-			    BLOCKID_HEX_LEN);
-			return -EINVAL;
-		}
-		req->pname[req->nparams] = s;
-		req->pval[req->nparams] = v;
-		req->nparams++;
-	}
-	return 0;
-}
-
-/* Verifies the token in header hdr; 0 or -errno with a message. */
-static int
-token_in(const struct httpd_req *req, const char *hdr, const char *subject,
-    unsigned need, char *msg, size_t msglen)
-{
-	const struct httpd *h = req->h;
-	const char	*tok;
-	int		 rc;
-
-	if ((tok = httpd_header(req, hdr)) == NULL) {
-		snprintf(msg, msglen, "missing %s header", hdr);
-		return -ENOKEY;
-	}
-	rc = token_verify(h->secret, h->secret_len, tok, subject, need,
-	    (int64_t)time(NULL));
-	switch (rc) {
-	case 0:
-		break;
-	case -EKEYEXPIRED:
-		snprintf(msg, msglen, "%s: token expired", hdr);
-		break;
-	case -EINVAL:
-		snprintf(msg, msglen, "%s: malformed token", hdr);
-		break;
-	default:
-		snprintf(msg, msglen, "%s: token refused for %s", hdr,
-		    subject);
-		break;
-	}
-	return rc;
-}
-
-/*
- * Token checks, only when a secret is set.  HTTPD_AUTH: a cluster token in
- * HTTP_HDR_AUTH.  HTTPD_TOKEN_*: a block token for {id} in HTTP_HDR_TOKEN, or
- * a cluster token (in either header).  Every refusal is a 403; the code says
- * why (EACCES, or EKEYEXPIRED for an expired token).
- * Returns 0 or fills resp.
- */
-static int
-token_check(struct httpd_req *req)
-{
-	const struct httpd_route *r = req->route;
-	char		 msg[HTTPD_ERRMSG_MAX];
-	unsigned	 need = 0;
-	int		 rc;
-
-	if (req->h->secret == NULL)
-		return 0;
-	if (r->flags & HTTPD_AUTH) {
-		rc = token_in(req, HTTP_HDR_AUTH, TOKEN_SUBJECT_ANY,
-		    TOKEN_OP_ALL, msg, sizeof(msg));
-		if (rc != 0)
-			goto refuse;
-	}
-	if (r->flags & HTTPD_TOKEN_R)
-		need |= TOKEN_OP_READ;
-	if (r->flags & HTTPD_TOKEN_W)
-		need |= TOKEN_OP_WRITE;
-	if (r->flags & HTTPD_TOKEN_D)
-		need |= TOKEN_OP_DELETE;
-	if (need == 0)
-		return 0;
-	rc = token_in(req, HTTP_HDR_TOKEN, httpd_param(req, "id"), need, msg,
-	    sizeof(msg));
-	if (rc != 0 && httpd_header(req, HTTP_HDR_AUTH) != NULL) {
-		char	 msg2[HTTPD_ERRMSG_MAX];
-
-		if (token_in(req, HTTP_HDR_AUTH, TOKEN_SUBJECT_ANY,
-		    TOKEN_OP_ALL, msg2, sizeof(msg2)) == 0)
-			return 0;
-	}
-	if (rc == 0)
-		return 0;
-refuse:
-	resp_fail(&req->resp, MHD_HTTP_FORBIDDEN,
-	    rc == -EKEYEXPIRED ? EKEYEXPIRED : EACCES, msg);
-	return rc;
-}
+/* ---- the request pipeline ----------------------------------------------- */
 
 /* The declared body length: bytes, -1 for chunked, -EINVAL if unreadable. */
 static int64_t
@@ -647,7 +274,7 @@ stream_refuse(struct httpd_req *req)
 		req->finished = 1;
 		req->route->on_abort(req);
 	}
-	req->phase = PHASE_DISCARD;
+	req->phase = HTTPD_PHASE_DISCARD;
 }
 
 /*
@@ -658,7 +285,7 @@ stream_refuse(struct httpd_req *req)
 static enum MHD_Result
 first_call(struct httpd_req *req, const char *url, const char *method)
 {
-	const struct pattern *pat;
+	const struct httpd_pattern *pat;
 	const struct httpd_route *r;
 	char	 allow[HTTPD_ALLOW_MAX];
 	int	 path_known, early_close;
@@ -678,10 +305,10 @@ first_call(struct httpd_req *req, const char *url, const char *method)
 		    "bad percent-encoding in the path");
 		return queue_resp(req, &req->resp, early_close);
 	}
-	pat = route_find(req->h, req, &path_known, allow, sizeof(allow));
+	pat = httpd_route_find(req->h, req, &path_known, allow, sizeof(allow));
 	if (pat == NULL && path_known) {
-		resp_fail(&req->resp, MHD_HTTP_METHOD_NOT_ALLOWED, EOPNOTSUPP,
-		    "method not allowed");
+		httpd_resp_fail(&req->resp, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    EOPNOTSUPP, "method not allowed");
 		if (httpd_resp_header(&req->resp, MHD_HTTP_HEADER_ALLOW,
 		    allow) != 0)
 			log_warnx("httpd: cannot add Allow: %s", allow);
@@ -698,9 +325,9 @@ first_call(struct httpd_req *req, const char *url, const char *method)
 		    "over the limit of %zu", req->content_length, r->max_body);
 		return queue_resp(req, &req->resp, 1);
 	}
-	if (params_take(req, pat) != 0 || token_check(req) != 0)
+	if (httpd_params_take(req, pat) != 0 || httpd_token_check(req) != 0)
 		return queue_resp(req, &req->resp, early_close);
-	req->phase = PHASE_BODY;
+	req->phase = HTTPD_PHASE_BODY;
 	if (r->flags & HTTPD_STREAM) {
 		req->begun = 1;
 		if (r->on_begin != NULL)
@@ -721,7 +348,7 @@ body_call(struct httpd_req *req, const char *p, size_t n)
 	const struct httpd_route *r = req->route;
 	int	 rc;
 
-	if (req->phase == PHASE_DISCARD) {
+	if (req->phase == HTTPD_PHASE_DISCARD) {
 		req->received += n;
 		if (req->received > r->max_body &&
 		    req->received - r->max_body > HTTPD_DISCARD_MAX) {
@@ -751,7 +378,7 @@ body_call(struct httpd_req *req, const char *p, size_t n)
 	if ((rc = buf_append(&req->body, p, n)) != 0) {
 		httpd_resp_error(&req->resp, -rc, "cannot keep the body: %s",
 		    strerror(-rc));
-		req->phase = PHASE_DISCARD;
+		req->phase = HTTPD_PHASE_DISCARD;
 	}
 	return MHD_YES;
 }
@@ -763,7 +390,7 @@ final_call(struct httpd_req *req)
 	const struct httpd_route *r = req->route;
 	char	 msg[HTTPD_ERRMSG_MAX];
 
-	if (req->phase == PHASE_DISCARD)
+	if (req->phase == HTTPD_PHASE_DISCARD)
 		return queue_resp(req, &req->resp, 0);
 	if (r->flags & HTTPD_JSON) {
 		if (req->body.len == 0) {
@@ -796,9 +423,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (req == NULL)
 		return MHD_NO;
 	req->conn = conn;
-	if (req->phase == PHASE_NEW)
+	if (req->phase == HTTPD_PHASE_NEW)
 		return first_call(req, url, method);
-	if (req->phase == PHASE_ANSWERED) {
+	if (req->phase == HTTPD_PHASE_ANSWERED) {
 		/* answered early: MHD drops the rest itself */
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -825,7 +452,7 @@ uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 	buf_init(&req->body, 0);
 	httpd_resp_init(&req->resp);
 	clock_gettime(CLOCK_MONOTONIC, &req->t0);
-	split_path(req);
+	httpd_split_path(req);
 	pthread_mutex_lock(&h->lock);
 	h->inflight++;
 	pthread_mutex_unlock(&h->lock);
@@ -920,94 +547,6 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	log_warnx("httpd: libmicrohttpd: %s", line);
-}
-
-/* ---- request accessors -------------------------------------------------- */
-
-void *
-httpd_arg(const struct httpd_req *req)
-{
-	return req->h->arg;
-}
-
-const char *
-httpd_method(const struct httpd_req *req)
-{
-	return req->method;
-}
-
-const char *
-httpd_path(const struct httpd_req *req)
-{
-	return req->path;
-}
-
-const char *
-httpd_param(const struct httpd_req *req, const char *name)
-{
-	size_t	 i, n = strlen(name);
-
-	for (i = 0; i < req->nparams; i++)
-		if (req->pname[i]->len == n &&
-		    memcmp(req->pname[i]->s, name, n) == 0)
-			return req->pval[i];
-	return NULL;
-}
-
-const char *
-httpd_header(const struct httpd_req *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *
-httpd_query(const struct httpd_req *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
-}
-
-const struct cJSON *
-httpd_json(const struct httpd_req *req)
-{
-	return req->json;
-}
-
-const char *
-httpd_body(const struct httpd_req *req, size_t *len)
-{
-	if (req->route != NULL && (req->route->flags & HTTPD_STREAM)) {
-		if (len != NULL)
-			*len = 0;
-		return NULL;
-	}
-	if (len != NULL)
-		*len = req->body.len;
-	return req->body.data != NULL ? req->body.data : "";
-}
-
-int64_t
-httpd_content_length(const struct httpd_req *req)
-{
-	return req->content_length;
-}
-
-const char *
-httpd_peer(const struct httpd_req *req)
-{
-	return req->peer;
-}
-
-void *
-httpd_state(const struct httpd_req *req)
-{
-	return req->state;
-}
-
-void
-httpd_set_state(struct httpd_req *req, void *state)
-{
-	req->state = state;
 }
 
 /* ---- start and stop ----------------------------------------------------- */
@@ -1120,9 +659,9 @@ httpd_free(struct httpd *h)
 }
 
 /*
- * Starts serving.  Route tables are checked here (patterns, streams with
- * on_data and on_abort, token routes with an {id}), so a bad table fails at
- * start-up with a message rather than on the first request.
+ * Starts serving.  Route tables are checked here (httpd_routes_compile), so
+ * a bad table fails at start-up with a message rather than on the first
+ * request.
  */
 struct httpd *
 httpd_start(const struct httpd_options *o, char *err, size_t errlen)
@@ -1133,7 +672,7 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 	struct httpd	*h;
 	unsigned	 flags;
 	uint16_t	 port;
-	size_t		 i, n, no = 0;
+	size_t		 no = 0;
 	int		 v6;
 
 	if (o->routes == NULL) {
@@ -1159,27 +698,8 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 	pthread_cond_init(&h->drained, NULL);
 	h->routes = o->routes;
 	h->arg = o->arg;
-	for (n = 0; o->routes[n].method != NULL; n++)
-		;
-	h->npats = n;
-	h->pats = xcalloc(n > 0 ? n : 1, sizeof(*h->pats));
-	for (i = 0; i < n; i++) {
-		const struct httpd_route *r = &o->routes[i];
-
-		if (pattern_compile(r, &h->pats[i], err, errlen) != 0)
-			goto fail;
-		if ((r->flags & HTTPD_STREAM) && (r->flags & HTTPD_JSON)) {
-			snprintf(err, errlen, "route %s %s: a stream cannot be "
-			    "parsed as JSON", r->method, r->pattern);
-			goto fail;
-		}
-		if ((r->flags & (HTTPD_TOKEN_R | HTTPD_TOKEN_W |
-		    HTTPD_TOKEN_D)) && strstr(r->pattern, "{id}") == NULL) {
-			snprintf(err, errlen, "route %s %s: a block token "
-			    "route needs an {id}", r->method, r->pattern);
-			goto fail;
-		}
-	}
+	if (httpd_routes_compile(h, o->routes, err, errlen) != 0)
+		goto fail;
 	if (o->secret != NULL) {
 		h->secret = xmalloc(o->secret_len);
 		memcpy(h->secret, o->secret, o->secret_len);
@@ -1212,6 +732,16 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
+	/*
+	 * libmicrohttpd leaves SIGPIPE to the application.  0.9.75 on Linux
+	 * does not avoid it with MSG_NOSIGNAL alone: sendfile(), which it uses
+	 * for fd responses, takes no flags, so it blocks SIGPIPE in the threads
+	 * it starts instead (MHD_FEATURE_AUTOSUPPRESS_SIGPIPE, and
+	 * MHD_OPTION_SIGPIPE_HANDLED_BY_APP in microhttpd.h).  A peer that goes
+	 * away must never kill a server, whichever thread writes, so SIGPIPE is
+	 * ignored process-wide, once the options are known to be good.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	errno = 0;
 	/* The logger goes first so that MHD logs nothing on its own. */
 	h->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
@@ -1224,7 +754,8 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 	}
 	di = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = di != NULL ? di->port : 0;
-	log_info("httpd: serving %zu routes on %s (port %u%s)", n, o->listen,
+	log_info("httpd: serving %zu routes on %s (port %u%s)", h->npats,
+	    o->listen,
 	    h->port, h->tls_cert != NULL ? ", tls" : "");
 	return h;
 fail:

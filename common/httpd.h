@@ -19,6 +19,10 @@
  * Threads: one thread per connection (MHD_USE_THREAD_PER_CONNECTION), so a
  * handler may block (disk, etcd, a downstream upload).  Handlers run
  * concurrently; the server context they share must do its own locking.
+ *
+ * Signals: httpd_start() sets SIGPIPE to SIG_IGN for the whole process (and
+ * so for any child it later execs), so a client that goes away mid-answer
+ * is a failed write, never a dead server.  It does not restore it.
  */
 #ifndef MINIDFS_HTTPD_H
 #define MINIDFS_HTTPD_H
