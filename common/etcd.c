@@ -319,7 +319,14 @@ etcd_new(const struct etcd_options *opts, char *err, size_t errlen)
 			goto fail;
 		c->nendpoints++;
 	}
-	c->prefix = xstrdup(opts->prefix != NULL ? opts->prefix : "");
+	/* "/minidfs" and "/minidfs/" mean the same: keys live below the
+	 * prefix as a directory, so "/minidfsx/..." is never ours. */
+	if (opts->prefix == NULL || opts->prefix[0] == '\0')
+		c->prefix = xstrdup("");
+	else if (opts->prefix[strlen(opts->prefix) - 1] == '/')
+		c->prefix = xstrdup(opts->prefix);
+	else
+		c->prefix = xasprintf("%s/", opts->prefix);
 	c->prefix_len = strlen(c->prefix);
 	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms :
 	    ETCD_DEFAULT_TIMEOUT_MS;

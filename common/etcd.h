@@ -4,8 +4,9 @@
  * /watch), over httpc and cJSON, keys and values base64-encoded on the wire.
  *
  * Keys given to every call are relative to the client's prefix (which may be
- * ""): with prefix "/minidfs", "nodes/ds1" is stored as "/minidfs/nodes/ds1",
- * and keys returned are stripped of it again.  Values are byte strings.
+ * ""): with prefix "/minidfs" (or "/minidfs/": the separator is added when
+ * missing), "nodes/ds1" is stored as "/minidfs/nodes/ds1", and keys returned
+ * are stripped of it again.  Values are byte strings.
  *
  * Several endpoints may be configured; a call that cannot reach one (refused,
  * timed out) tries the next, and the client remembers the one that worked.

@@ -339,6 +339,12 @@ START_TEST(test_prefix_stripping)
 	ck_assert_uint_eq(r.count, 1);
 	etcd_range_release(&r);
 	etcd_free(a);
+	/* without the trailing '/', the separator is added: same keys */
+	a = client("/t/pfx");
+	ck_assert_int_eq(etcd_get(a, "nodes/ds1", &kv, err, sizeof(err)), 0);
+	ck_assert_str_eq(kv.key, "nodes/ds1");
+	etcd_kv_release(&kv);
+	etcd_free(a);
 	etcd_free(raw);
 }
 END_TEST
