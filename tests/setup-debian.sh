@@ -10,7 +10,7 @@ libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libssl-dev libyaml-dev
 check
 etcd-server
 curl jq openssl ca-certificates
-attr sqlite3 rsync git tar xz-utils procps psmisc iproute2 util-linux
+attr sqlite3 rsync git tar xz-utils procps psmisc iproute2 util-linux python3
 "
 
 missing=
