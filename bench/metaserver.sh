@@ -1,0 +1,161 @@
+#!/bin/bash
+# bench/metaserver.sh: request rates and memory of minidfs-metaserver on this
+# machine, next to raw etcd puts measured in the same run.  Prints figures;
+# asserts nothing.
+#
+#   bench/metaserver.sh [BUILD_DIR]        (default: $top_builddir or .)
+#   BENCH_N=2000          requests per figure
+#   BENCH_INODES=100000   inodes written straight into etcd for the load
+#                         (takeover) and memory figures (1000000 for the
+#                         issue's target; needs python3 to generate them)
+#
+# Figures, at concurrency 1 and 16 (curl --parallel over keep-alive
+# connections): etcd puts/s (one key per request, what a create costs
+# etcd at least), creates (mknod), lookups, getattrs, readdirs (100
+# entries with attributes) per second; then the takeover time and the RSS
+# per inode of a namespace of BENCH_INODES files.  Everything runs on
+# 127.0.0.1 in a private mktemp directory and is stopped at the end.
+set -u
+top_builddir=${1:-${top_builddir:-.}}
+top_builddir=$(cd "$top_builddir" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+export top_builddir top_srcdir
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/cluster.sh"
+cluster_init
+N=${BENCH_N:-2000}
+NI=${BENCH_INODES:-100000}
+B=$CLUSTER_DIR/bench
+mkdir -p "$B"
+
+now() { date +%s.%N; }
+per_s() { awk -v n="$1" -v t0="$2" -v t1="$3" 'BEGIN { printf "%8.0f", n / (t1 - t0) }'; }
+
+# run CONC CONFIG: runs the curl config, prints requests per second
+run() {
+	local c=$1 cfg=$2 n t0 t1 bad
+	sed -i '$ d' "$cfg"	# no "next" after the last request
+	n=$(grep -c '^url' "$cfg")
+	t0=$(now)
+	curl -s -Z --parallel-max "$c" --parallel-immediate -K "$cfg" \
+	    -w '%{http_code}\n' -o /dev/null >"$B/codes" 2>/dev/null
+	t1=$(now)
+	bad=$(grep -vc '^200$' "$B/codes")
+	[ "$bad" = 0 ] || echo "  ($bad of $n requests failed)" >&2
+	per_s "$n" "$t0" "$t1"
+}
+
+# cfg_fs OP FILE PRINTF-FORMAT: N requests of OP with bodies from the
+# format applied to the request number
+cfg_fs() {
+	local op=$1 out=$2 fmt=$3 i
+	for i in $(seq 1 "$N"); do
+		printf 'url = "%s"\ndata = "%s"\noutput = "/dev/null"\nnext\n' \
+		    "$(meta_url m1 "/v1/fs/$op")" \
+		    "$(printf "$fmt" "$i" | sed 's/"/\\"/g')"
+	done >"$out"
+}
+
+cfg_etcd() {
+	local out=$1 tag=$2 i k v
+	v=$(b64 '{"mode":33188,"uid":0,"gid":0,"nlink":1,"size":"0","rdev":"0","atime":"1","mtime":"1","ctime":"1"}')
+	for i in $(seq 1 "$N"); do
+		k=$(b64 "/bench/$tag/$i")
+		printf 'url = "http://%s/v3/kv/put"\ndata = "{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}"\noutput = "/dev/null"\nnext\n' \
+		    "$ETCD_EP" "$k" "$v"
+	done >"$out"
+}
+
+etcd_start
+metaserver_start m1 --log.level=warn || tap_bail "metaserver did not start"
+wait_for 20 meta_is_leader m1 || tap_bail "metaserver did not lead"
+
+echo "minidfs-metaserver, $N requests per figure, $(nproc) cores"
+printf '%-12s %10s %10s %10s %10s %10s %9s\n' concurrency "etcd put/s" \
+    "create/s" "lookup/s" "getattr/s" "readdir/s" "create %"
+for c in 1 16; do
+	cfg_etcd "$B/etcd$c" "c$c"
+	e=$(run "$c" "$B/etcd$c")
+	fs m1 mkdir "{\"parent\":\"1\",\"name\":\"c$c\",\"mode\":493}" >/dev/null
+	d=$(jq -r .attr.ino <"$CLUSTER_DIR/body")
+	cfg_fs mknod "$B/mk$c" "{\"parent\":\"$d\",\"name\":\"f%d\",\"mode\":33188}"
+	cr=$(run "$c" "$B/mk$c")
+	cfg_fs lookup "$B/lk$c" "{\"parent\":\"$d\",\"name\":\"f%d\"}"
+	lk=$(run "$c" "$B/lk$c")
+	fs m1 lookup "{\"parent\":\"$d\",\"name\":\"f1\"}" >/dev/null
+	f=$(jq -r .attr.ino <"$CLUSTER_DIR/body")
+	cfg_fs getattr "$B/ga$c" "{\"ino\":\"$f\",\"n\":%d}"
+	ga=$(run "$c" "$B/ga$c")
+	cfg_fs readdir "$B/rd$c" "{\"ino\":\"$d\",\"limit\":100,\"n\":%d}"
+	rd=$(run "$c" "$B/rd$c")
+	printf '%-12s %10s %10s %10s %10s %10s %8.0f%%\n' "$c" "$e" "$cr" "$lk" \
+	    "$ga" "$rd" "$(awk -v a="$cr" -v b="$e" 'BEGIN { print 100 * a / b }')"
+done
+
+# ---- takeover and memory at NI inodes ---------------------------------------
+if ! command -v python3 >/dev/null; then
+	echo "takeover/memory: skipped (python3 generates the records)"
+	exit 0
+fi
+kill_meta m1 TERM
+meta_wait_exit m1 20
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+echo "writing $NI inodes (record + entry each) straight into etcd..."
+t0=$(now)
+python3 - "$ETCD_EP" "${ETCD_PREFIX%/}/" "$NI" <<'PY' || exit 1
+import base64, http.client, json, sys, threading
+ep, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+b64 = lambda s: base64.b64encode(s.encode()).decode()
+dirs = max(1, n // 1000)          # 1000 files per directory
+rec = lambda mode, nlink, parent=None: json.dumps(dict(mode=mode, uid=0,
+    gid=0, nlink=nlink, size="0", rdev="0", atime="1", mtime="1",
+    ctime="1", **({"parent": str(parent)} if parent else {})))
+def ops():
+    yield prefix + "fs/i/%016x" % 1, rec(16877, 2 + dirs, 1)
+    for d in range(dirs):
+        dino = 2 + d
+        yield prefix + "fs/i/%016x" % dino, rec(16877, 2, 1)
+        yield prefix + "fs/d/%016x/d%d" % (1, d), "%016x" % dino
+    ino = 2 + dirs
+    for i in range(n - dirs - 1):
+        yield prefix + "fs/i/%016x" % ino, rec(33188, 1)
+        yield prefix + "fs/d/%016x/f%d" % (2 + i % dirs, i), "%016x" % ino
+        ino += 1
+    yield prefix + "fs/next_ino", str(ino)
+def call(c, path, body):
+    c.request("POST", path, json.dumps(body))
+    r = c.getresponse(); r.read()
+    if r.status != 200:
+        sys.exit("etcd %s: %d" % (path, r.status))
+# a fresh namespace: drop what the rate figures created
+call(http.client.HTTPConnection(ep), "/v3/kv/deleterange",
+    {"key": b64(prefix + "fs/"), "range_end": b64(prefix + "fs0")})
+lock = threading.Lock()
+it = ops()
+def worker():
+    c = http.client.HTTPConnection(ep)
+    while True:
+        with lock:
+            batch = [x for _, x in zip(range(128), it)]
+        if not batch:
+            return
+        call(c, "/v3/kv/txn", {"success": [{"request_put": {"key": b64(k),
+            "value": b64(v)}} for k, v in batch]})
+ts = [threading.Thread(target=worker) for _ in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+PY
+t1=$(now)
+echo "  written in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+metaserver_start m1 --log.level=debug || tap_bail "metaserver did not restart"
+idle=$(rss_kb "${MS_PID[m1]}")
+t0=$(now)
+wait_for 600 meta_is_leader m1 || tap_bail "no takeover"
+t1=$(now)
+sleep 1
+full=$(rss_kb "${MS_PID[m1]}")
+loaded=$(grep -o 'namespace loaded: .*' "$CLUSTER_DIR/m1/log" | tail -1)
+echo "takeover at $NI inodes: $loaded (leader after $(awk -v a="$t0" \
+    -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s)"
+echo "RSS: $idle KiB before the load, $full KiB after:" \
+    "$(awk -v a="$idle" -v b="$full" -v n="$NI" \
+    'BEGIN { printf "%.0f", (b - a) * 1024 / n }') bytes per inode"

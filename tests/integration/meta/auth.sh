@@ -1,0 +1,52 @@
+#!/bin/bash
+# auth: with a cluster secret, every filesystem route needs a cluster token
+# (X-Minidfs-Auth) -- none, a bad one and an expired one are refused and
+# change nothing; GET /v1/fs/info stays open; block maps carry signed read
+# tokens for their blocks.
+# TIMEOUT: 90
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/cluster.sh"
+cluster_init
+
+SECRET=$CLUSTER_DIR/secret
+printf 'a-test-secret-of-enough-length' >"$SECRET"
+chmod 600 "$SECRET"
+etcd_start
+metaserver_start m1 --security.secret_file="$SECRET" ||
+    tap_bail "m1 did not start"
+wait_for 15 meta_is_leader m1 || tap_bail "m1 did not lead"
+TOK=$(mktoken "$SECRET" a '*')
+j() { jq -r "$1" <"$CLUSTER_DIR/body"; }
+# afs OP JSON [TOKEN]: fs with a token
+afs() {
+	curl -s -m 30 -o "$CLUSTER_DIR/body" -w '%{http_code}' -X POST \
+	    ${3:+-H "X-Minidfs-Auth: $3"} -d "$2" "$(meta_url m1 "/v1/fs/$1")"
+}
+
+code=$(afs mkdir '{"parent":"1","name":"x","mode":493}')
+ok "no token: refused" test "$code" = 401 -o "$code" = 403
+code=$(afs mkdir '{"parent":"1","name":"x","mode":493}' "$(mktoken "$CLUSTER_DIR/secret" a '*' 1000)")
+ok "an expired token: refused" test "$code" = 401 -o "$code" = 403
+printf 'another-secret-of-enough-length' >"$CLUSTER_DIR/other"
+code=$(afs mkdir '{"parent":"1","name":"x","mode":493}' "$(mktoken "$CLUSTER_DIR/other" a '*')")
+ok "a token of another secret: refused" test "$code" = 401 -o "$code" = 403
+ok_eq "a valid cluster token: accepted" 200 \
+    "$(afs mkdir '{"parent":"1","name":"y","mode":493}' "$TOK")"
+ok_eq "the refused mkdirs changed nothing" 404 "$(afs lookup '{"parent":"1","name":"x"}' "$TOK")"
+ok_eq "info needs no token" 200 "$(http GET "$(meta_url m1 /v1/fs/info)")"
+
+S=$(curl -s -m 10 -X POST -H "X-Minidfs-Auth: $TOK" -d '{}' \
+    "$(meta_url m1 /v1/session/open)" | jq -r .session)
+ok "a session opens with the token" test -n "$S" -a "$S" != null
+ID=$(printf 'z' | sha256sum | cut -d' ' -f1)
+ok_eq "create" 200 "$(afs create "{\"parent\":\"1\",\"name\":\"f\",\"mode\":420,\"session\":\"$S\"}" "$TOK")"
+F=$(j .attr.ino)
+ok_eq "commit" 200 "$(afs commit "{\"ino\":\"$F\",\"session\":\"$S\",\"size\":\"1\",
+    \"chunks\":[{\"index\":\"0\",\"id\":\"$ID\",\"len\":\"1\"}]}" "$TOK")"
+ok_eq "blockmap" 200 "$(afs blockmap "{\"ino\":\"$F\",\"first\":\"0\",\"count\":1}" "$TOK")"
+t=$(j '.chunks[0].token')
+exp=${t%%.*}
+ok_eq "the block token grants read of that block" "$(mktoken "$SECRET" r "$ID" "$exp")" "$t"
+ok "and expires within the token TTL" test "$exp" -le $(( $(date +%s) + 601 ))
+
+tap_done
