@@ -1,0 +1,531 @@
+/*
+ * minidfs: the mount daemon.  `minidfs SOURCE MOUNTPOINT [-o opts]` mounts
+ * the filesystem served by the metaservers in SOURCE (host:port[,...]) with
+ * the libfuse3 low-level API.  main() runs straight through: options,
+ * config, the metaserver handshake, the mount, daemonizing, the data path
+ * threads, the session loop; then it flushes what is pending and tears
+ * everything down in reverse order (a goto ladder).  The FUSE operations
+ * table is at the bottom of this file.
+ */
+#include "config.h"
+
+#include "fuse/ops.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cfg.h"
+#include "common/httpc.h"
+#include "common/log.h"
+#include "common/metaconn.h"
+#include "common/protocol.h"
+#include "common/token.h"
+#include "common/xalloc.h"
+#include "fuse/blockcache.h"
+#include "fuse/diskcache.h"
+#include "fuse/inode.h"
+#include "fuse/mdfs.h"
+#include "fuse/metaclient.h"
+#include "fuse/ofile.h"
+#include "fuse/reader.h"
+#include "fuse/session.h"
+#include "fuse/writer.h"
+
+#define MDFS_MAX_IO		(1024u * 1024)	/* bytes: max_write, max_read */
+#define MDFS_DATA_POOL_IDLE	32	/* idle HTTP clients for dataservers */
+#define MDFS_IDLE_THREADS	4	/* FUSE threads kept idle */
+/* Block buffers (up to the block size) always come from mmap, so a freed
+ * block goes back to the system at once.  Without a fixed threshold glibc
+ * raises it after the first free and keeps freed blocks in its heaps, and
+ * the daemon's RSS would outgrow cache_size + write_buffer. */
+#define MDFS_MMAP_THRESHOLD	(256 * 1024)	/* bytes */
+
+/*
+ * The configuration table: defaults live here only.  A YAML file (conf=)
+ * sets keys under "mount:", then -o options of the same names override.
+ */
+static const struct cfg_key mdfs_cfg[] = {
+	{ "mount.entry_timeout", CFG_U64, 0, 3600, "1",
+	    offsetof(struct mdfs_config, entry_timeout),
+	    "seconds the kernel caches names (and absent names)" },
+	{ "mount.attr_timeout", CFG_U64, 0, 3600, "1",
+	    offsetof(struct mdfs_config, attr_timeout),
+	    "seconds the kernel caches attributes" },
+	{ "mount.cache_size", CFG_SIZE, 0, UINT64_C(1) << 40, "256M",
+	    offsetof(struct mdfs_config, cache_size),
+	    "bytes of blocks cached in memory" },
+	{ "mount.disk_cache", CFG_STR, 0, 0, NULL,
+	    offsetof(struct mdfs_config, disk_cache),
+	    "directory of an on-disk block cache (none by default)" },
+	{ "mount.disk_cache_size", CFG_SIZE, 0, UINT64_C(1) << 50, "1G",
+	    offsetof(struct mdfs_config, disk_cache_size),
+	    "bytes the on-disk cache may hold" },
+	{ "mount.min_replicas", CFG_U64, 0, MDFS_REPLICAS_MAX, "0",
+	    offsetof(struct mdfs_config, min_replicas),
+	    "stored replicas a write needs (0: the cluster's replication)" },
+	{ "mount.uploaders", CFG_U64, 1, 64, "4",
+	    offsetof(struct mdfs_config, uploaders),
+	    "threads uploading blocks" },
+	{ "mount.write_buffer", CFG_SIZE, 1024 * 1024, UINT64_C(1) << 40,
+	    "64M", offsetof(struct mdfs_config, write_buffer),
+	    "bytes of write buffers before writers wait for uploads" },
+	{ "mount.readahead", CFG_U64, 0, 64, "2",
+	    offsetof(struct mdfs_config, readahead),
+	    "blocks fetched ahead of a reader" },
+	{ "mount.retry_time", CFG_U64, 1, 86400, "60",
+	    offsetof(struct mdfs_config, retry_time),
+	    "seconds a call retries and fails over before it fails" },
+	{ "mount.io_timeout", CFG_U64, 1, 3600, "30",
+	    offsetof(struct mdfs_config, io_timeout),
+	    "seconds one HTTP request may take" },
+	{ "mount.secret_file", CFG_STR, 0, 0, NULL,
+	    offsetof(struct mdfs_config, secret_file),
+	    "file holding the cluster secret (mode 0600)" },
+	{ "mount.max_threads", CFG_U64, 1, 256, "16",
+	    offsetof(struct mdfs_config, max_threads),
+	    "threads serving kernel requests" },
+	{ "mount.log_level", CFG_LEVEL, 0, 0, "info",
+	    offsetof(struct mdfs_config, log_level),
+	    "error, warn, info or debug" },
+	{ NULL }
+};
+
+/* -o options as given (strings), validated through mdfs_cfg afterwards. */
+struct mdfs_opts {
+	char	*source;
+	char	*conf;
+	char	*entry_timeout;
+	char	*attr_timeout;
+	char	*cache_size;
+	char	*disk_cache;
+	char	*disk_cache_size;
+	char	*min_replicas;
+	char	*uploaders;
+	char	*write_buffer;
+	char	*readahead;
+	char	*retry_time;
+	char	*io_timeout;
+	char	*secret_file;
+	char	*log_level;
+	int	 check_only;
+};
+
+#define MDFS_OPT(t, f)	{ t, offsetof(struct mdfs_opts, f), 0 }
+static const struct fuse_opt mdfs_opts_table[] = {
+	MDFS_OPT("conf=%s", conf),
+	MDFS_OPT("entry_timeout=%s", entry_timeout),
+	MDFS_OPT("attr_timeout=%s", attr_timeout),
+	MDFS_OPT("cache_size=%s", cache_size),
+	MDFS_OPT("disk_cache=%s", disk_cache),
+	MDFS_OPT("disk_cache_size=%s", disk_cache_size),
+	MDFS_OPT("min_replicas=%s", min_replicas),
+	MDFS_OPT("uploaders=%s", uploaders),
+	MDFS_OPT("write_buffer=%s", write_buffer),
+	MDFS_OPT("readahead=%s", readahead),
+	MDFS_OPT("retry_time=%s", retry_time),
+	MDFS_OPT("io_timeout=%s", io_timeout),
+	MDFS_OPT("secret_file=%s", secret_file),
+	MDFS_OPT("log_level=%s", log_level),
+	{ "-n", offsetof(struct mdfs_opts, check_only), 1 },
+	/* accepted from fstab and mount(8), meaningless here */
+	FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_END
+};
+
+/* The -o option name of each config key, in table order. */
+static const struct {
+	const char	*key;
+	size_t		 off;
+} mdfs_opt_keys[] = {
+	{ "mount.entry_timeout", offsetof(struct mdfs_opts, entry_timeout) },
+	{ "mount.attr_timeout", offsetof(struct mdfs_opts, attr_timeout) },
+	{ "mount.cache_size", offsetof(struct mdfs_opts, cache_size) },
+	{ "mount.disk_cache", offsetof(struct mdfs_opts, disk_cache) },
+	{ "mount.disk_cache_size", offsetof(struct mdfs_opts, disk_cache_size) },
+	{ "mount.min_replicas", offsetof(struct mdfs_opts, min_replicas) },
+	{ "mount.uploaders", offsetof(struct mdfs_opts, uploaders) },
+	{ "mount.write_buffer", offsetof(struct mdfs_opts, write_buffer) },
+	{ "mount.readahead", offsetof(struct mdfs_opts, readahead) },
+	{ "mount.retry_time", offsetof(struct mdfs_opts, retry_time) },
+	{ "mount.io_timeout", offsetof(struct mdfs_opts, io_timeout) },
+	{ "mount.secret_file", offsetof(struct mdfs_opts, secret_file) },
+	{ "mount.log_level", offsetof(struct mdfs_opts, log_level) },
+};
+
+static int
+opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct mdfs_opts	*o = data;
+
+	if (key == FUSE_OPT_KEY_NONOPT && o->source == NULL) {
+		o->source = xstrdup(arg);
+		return 0;	/* consumed: the rest is libfuse's */
+	}
+	return 1;
+}
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s SOURCE MOUNTPOINT [options]\n"
+	    "  SOURCE is host:port[,host:port...] of the metaservers.\n\n"
+	    "minidfs options (-o name=value; also keys under \"mount:\" in "
+	    "the conf= file):\n"
+	    "    -o conf=FILE           YAML configuration file\n"
+	    "    -n                     check the configuration and exit\n",
+	    prog);
+	for (const struct cfg_key *k = mdfs_cfg; k->path != NULL; k++)
+		printf("    -o %s=VALUE\n        %s (default: %s)\n",
+		    k->path + strlen("mount."), k->help,
+		    k->def != NULL ? k->def : "none");
+	printf("\nFUSE options:\n");
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/* libfuse's messages go through our logger. */
+static void
+fuse_log_to_ours(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	enum log_level	 l;
+
+	if (level <= FUSE_LOG_ERR)
+		l = LOG_LEVEL_ERROR;
+	else if (level <= FUSE_LOG_WARNING)
+		l = LOG_LEVEL_WARN;
+	else if (level <= FUSE_LOG_INFO)
+		l = LOG_LEVEL_INFO;
+	else
+		l = LOG_LEVEL_DEBUG;
+	log_vlog(l, fmt, ap);
+}
+
+static void
+mdfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	conn->max_write = MDFS_MAX_IO;
+	conn->max_read = MDFS_MAX_IO;	/* as -o max_read, or libfuse refuses */
+	conn->max_readahead = MDFS_MAX_IO;
+	/*
+	 * No writeback cache.  With it the kernel keeps dirty pages and its
+	 * own i_size and mtime, writes them back whenever it likes (possibly
+	 * after close returned) and ignores sizes the metaserver reports for
+	 * a file it has cached: another mount's changes would be missed and
+	 * a close() could return before the data is committed, breaking the
+	 * close-to-open and "acknowledged means stored" rules of writer.c.
+	 */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* The kernel clears setuid/setgid on write and chown through setattr
+	 * (not us in write). */
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+	/* O_TRUNC arrives as a setattr(size 0) before open. */
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	if (conn->capable & FUSE_CAP_ASYNC_READ)
+		conn->want |= FUSE_CAP_ASYNC_READ;
+	/* cluster-wide locks through the metaserver */
+	if (conn->capable & FUSE_CAP_POSIX_LOCKS)
+		conn->want |= FUSE_CAP_POSIX_LOCKS;
+	if (conn->capable & FUSE_CAP_FLOCK_LOCKS)
+		conn->want |= FUSE_CAP_FLOCK_LOCKS;
+}
+
+static void
+flush_one(struct ofile *of, void *arg)
+{
+	int	*failed = arg;
+	int	 rc;
+
+	if ((rc = writer_flush(of)) != 0) {
+		log_warnx("inode %llu: pending data not stored: %s",
+		    (unsigned long long)of->ino, strerror(-rc));
+		(*failed)++;
+	}
+}
+
+/* Applies the -o strings over the config; 0 or -1 after logging. */
+static int
+apply_opts(struct mdfs_config *conf, const struct mdfs_opts *o)
+{
+	char	 err[256];
+	int	 bad = 0;
+
+	for (size_t i = 0; i < sizeof(mdfs_opt_keys) / sizeof(mdfs_opt_keys[0]);
+	    i++) {
+		const char *v = *(char *const *)((const char *)o +
+		    mdfs_opt_keys[i].off);
+
+		if (v == NULL)
+			continue;
+		if (cfg_set(mdfs_cfg, conf, mdfs_opt_keys[i].key, v, err,
+		    sizeof(err)) != 0) {
+			log_warnx("-o %s=%s: %s", mdfs_opt_keys[i].key + 6, v,
+			    err);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static void
+opts_release(struct mdfs_opts *o)
+{
+	free(o->source);
+	free(o->conf);
+	for (size_t i = 0; i < sizeof(mdfs_opt_keys) / sizeof(mdfs_opt_keys[0]);
+	    i++)
+		free(*(char **)((char *)o + mdfs_opt_keys[i].off));
+}
+
+/* "fsname=minidfs:SOURCE" with the commas escaped for libfuse's parser. */
+static char *
+fsname_opt(const char *source)
+{
+	size_t	 n = 0;
+	char	*s = xmalloc(strlen("-ofsname=minidfs:") + 2 * strlen(source) + 1);
+
+	n = (size_t)sprintf(s, "-ofsname=minidfs:");
+	for (const char *p = source; *p != '\0'; p++) {
+		if (*p == ',' || *p == '\\')
+			s[n++] = '\\';
+		s[n++] = *p;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+static const struct fuse_lowlevel_ops mdfs_ops;
+
+int
+main(int argc, char *argv[])
+{
+	struct fuse_args	 args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cl = { 0 };
+	struct fuse_loop_config	*lc = NULL;
+	struct mdfs_opts	 o = { 0 };
+	struct mdfs		 fs = { 0 };
+	struct mc_info		 info;
+	char			 err[256], *fsname = NULL;
+	char			 addrs[METACONN_ADDRS_MAX][MDFS_ADDR_MAX];
+	int			 rc, ret = 1, failed = 0;
+
+	log_init("minidfs", LOG_LEVEL_INFO, 0);
+	fuse_set_log_func(fuse_log_to_ours);
+	(void)mallopt(M_MMAP_THRESHOLD, MDFS_MMAP_THRESHOLD);
+	if (fuse_opt_parse(&args, &o, mdfs_opts_table, opt_proc) == -1)
+		goto out_args;
+	if (fuse_parse_cmdline(&args, &cl) != 0)
+		goto out_args;
+	if (cl.show_help) {
+		usage(argv[0]);
+		ret = 0;
+		goto out_args;
+	}
+	if (cl.show_version) {
+		printf("minidfs %s, libfuse %s\n", PACKAGE_VERSION,
+		    fuse_pkgversion());
+		ret = 0;
+		goto out_args;
+	}
+
+	cfg_defaults(mdfs_cfg, &fs.conf);
+	if (o.conf != NULL && cfg_load(mdfs_cfg, &fs.conf, o.conf, err,
+	    sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out_conf;
+	}
+	if (apply_opts(&fs.conf, &o) != 0)
+		goto out_conf;
+	log_setlevel(cl.debug ? LOG_LEVEL_DEBUG : fs.conf.log_level);
+	if (o.source == NULL || cl.mountpoint == NULL) {
+		log_warnx("usage: %s SOURCE MOUNTPOINT [-o options] (-h: help)",
+		    argv[0]);
+		goto out_conf;
+	}
+	if (metaconn_parse_list(o.source, addrs, err, sizeof(err)) < 0) {
+		log_warnx("SOURCE %s", err);
+		goto out_conf;
+	}
+	if (o.check_only) {
+		cfg_dump(mdfs_cfg, &fs.conf, stdout);
+		printf("configuration OK\n");
+		ret = 0;
+		goto out_conf;
+	}
+	fs.entry_timeout = (double)fs.conf.entry_timeout;
+	fs.attr_timeout = (double)fs.conf.attr_timeout;
+
+	httpc_global_init();
+	if (fs.conf.secret_file != NULL &&
+	    token_load_secret(fs.conf.secret_file, &fs.secret,
+	    &fs.secret_len, err, sizeof(err)) != 0) {
+		log_warnx("secret_file: %s", err);
+		goto out_conf;
+	}
+	if (mc_new(o.source, fs.secret, fs.secret_len,
+	    (long)fs.conf.retry_time * 1000, (long)fs.conf.io_timeout * 1000,
+	    &fs.mc, err, sizeof(err)) != 0) {
+		log_warnx("SOURCE: %s", err);
+		goto out_secret;
+	}
+	if ((rc = mc_info(fs.mc, &info)) != 0) {
+		log_warnx("cannot reach a metaserver of %s: %s", o.source,
+		    strerror(-rc));
+		goto out_mc;
+	}
+	if (info.root != MDFS_ROOT_INO) {
+		log_warnx("metaserver root inode is %llu, expected %d",
+		    (unsigned long long)info.root, MDFS_ROOT_INO);
+		goto out_mc;
+	}
+	fs.block_size = info.block_size;
+	fs.replicas = info.replicas;
+	fs.min_replicas = fs.conf.min_replicas > 0 ?
+	    (uint32_t)fs.conf.min_replicas : info.replicas;
+	if (fs.conf.disk_cache != NULL && diskcache_open(fs.conf.disk_cache,
+	    fs.conf.disk_cache_size, &fs.dc, err, sizeof(err)) != 0) {
+		log_warnx("disk_cache: %s", err);
+		goto out_mc;
+	}
+	fs.bc = blockcache_new(fs.conf.cache_size);
+	fs.inodes = inodes_new();
+
+	/* always: the kernel checks permissions (sticky, setgid, access) */
+	fsname = fsname_opt(o.source);
+	if (fuse_opt_add_arg(&args, "-odefault_permissions") != 0 ||
+	    fuse_opt_add_arg(&args, "-osubtype=minidfs") != 0 ||
+	    fuse_opt_add_arg(&args, fsname) != 0 ||
+	    fuse_opt_add_arg(&args, "-omax_read=1048576") != 0)
+		goto out_caches;
+	fs.se = fuse_session_new(&args, &mdfs_ops, sizeof(mdfs_ops), &fs);
+	if (fs.se == NULL)
+		goto out_caches;
+	if (fuse_set_signal_handlers(fs.se) != 0)
+		goto out_session;
+	if (fuse_session_mount(fs.se, cl.mountpoint) != 0)
+		goto out_signals;
+	/* after the mount is live, before any thread exists */
+	if (fuse_daemonize(cl.foreground) != 0)
+		goto out_unmount;
+	if (!cl.foreground)
+		log_init("minidfs", cl.debug ? LOG_LEVEL_DEBUG :
+		    fs.conf.log_level, 1);
+
+	fs.data = httpc_pool_new(&(struct httpc_options){
+	    .timeout_ms = (long)fs.conf.io_timeout * 1000 },
+	    MDFS_DATA_POOL_IDLE);
+	if ((rc = session_start(&fs)) != 0) {
+		log_warnx("cannot open a session: %s", strerror(-rc));
+		goto out_data;
+	}
+	if ((fs.rd = reader_new(&fs)) == NULL ||
+	    (fs.wr = writer_new(&fs)) == NULL)
+		goto out_threads;
+	log_info("mounted %s on %s (block size %llu, %u replicas, writes "
+	    "need %u)", o.source, cl.mountpoint,
+	    (unsigned long long)fs.block_size, fs.replicas, fs.min_replicas);
+
+	if (cl.singlethread) {
+		rc = fuse_session_loop(fs.se);
+	} else {
+		lc = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(lc, cl.clone_fd);
+		fuse_loop_cfg_set_idle_threads(lc, MDFS_IDLE_THREADS);
+		fuse_loop_cfg_set_max_threads(lc, cl.max_threads > 0 &&
+		    cl.max_threads != 10 ? cl.max_threads :
+		    (unsigned)fs.conf.max_threads);
+		rc = fuse_session_loop_mt(fs.se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+	/* SIGTERM or unmount: store what is still buffered, then go */
+	inodes_foreach_open(fs.inodes, flush_one, &failed);
+	/* the loop returns the number of the signal that ended it */
+	if (rc == SIGTERM || rc == SIGINT || rc == SIGHUP)
+		rc = 0;
+	ret = rc == 0 && failed == 0 ? 0 : 1;
+	log_info("unmounting %s%s", cl.mountpoint,
+	    failed ? " (some data was not stored)" : "");
+
+out_threads:
+	writer_free(fs.wr);
+	reader_free(fs.rd);
+	session_stop(&fs);
+out_data:
+	httpc_pool_free(fs.data);
+out_unmount:
+	fuse_session_unmount(fs.se);
+out_signals:
+	fuse_remove_signal_handlers(fs.se);
+out_session:
+	fuse_session_destroy(fs.se);
+out_caches:
+	inodes_free(fs.inodes);
+	blockcache_free(fs.bc);
+	diskcache_free(fs.dc);
+out_mc:
+	mc_free(fs.mc);
+out_secret:
+	free(fs.secret);
+out_conf:
+	cfg_release(mdfs_cfg, &fs.conf);
+out_args:
+	free(fsname);
+	free(cl.mountpoint);
+	opts_release(&o);
+	fuse_opt_free_args(&args);
+	return ret;
+}
+
+static const struct fuse_lowlevel_ops mdfs_ops = {
+	.init		= mdfs_init,
+	.lookup		= mdfs_lookup,
+	.forget		= mdfs_forget,
+	.forget_multi	= mdfs_forget_multi,
+	.getattr	= mdfs_getattr,
+	.setattr	= mdfs_setattr,
+	.readlink	= mdfs_readlink,
+	.mknod		= mdfs_mknod,
+	.mkdir		= mdfs_mkdir,
+	.unlink		= mdfs_unlink,
+	.rmdir		= mdfs_rmdir,
+	.symlink	= mdfs_symlink,
+	.rename		= mdfs_rename,
+	.link		= mdfs_link,
+	.open		= mdfs_open,
+	.read		= mdfs_read,
+	.write		= mdfs_write,
+	.flush		= mdfs_flush,
+	.release	= mdfs_release,
+	.fsync		= mdfs_fsync,
+	.opendir	= mdfs_opendir,
+	.readdir	= mdfs_readdir,
+	.readdirplus	= mdfs_readdirplus,
+	.releasedir	= mdfs_releasedir,
+	.fsyncdir	= mdfs_fsyncdir,
+	.statfs		= mdfs_statfs,
+	.setxattr	= mdfs_setxattr,
+	.getxattr	= mdfs_getxattr,
+	.listxattr	= mdfs_listxattr,
+	.removexattr	= mdfs_removexattr,
+	.create		= mdfs_create,
+	.getlk		= mdfs_getlk,
+	.setlk		= mdfs_setlk,
+	.flock		= mdfs_flock,
+	.fallocate	= mdfs_fallocate,
+	.lseek		= mdfs_lseek,
+};

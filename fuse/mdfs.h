@@ -1,0 +1,65 @@
+/*
+ * mdfs: the mount daemon's state, shared by every part of fuse/.  One struct
+ * mdfs per mount is the libfuse userdata (passthrough_ll.c's lo_data); the
+ * ops reach it through mdfs_of(req).  The parts it holds are created in
+ * main() before the session starts and freed after it ends; each part
+ * documents its own locking.
+ */
+#ifndef MINIDFS_FUSE_MDFS_H
+#define MINIDFS_FUSE_MDFS_H
+
+#include <stdint.h>
+
+#include "common/log.h"
+
+struct blockcache;
+struct diskcache;
+struct fuse_session;
+struct httpc_pool;
+struct inodes;
+struct metaclient;
+struct workq;
+struct writer;
+struct reader;
+struct session;
+
+/* The mount's configuration: one row per key in main.c's table (YAML file
+ * given by conf=, then -o options). */
+struct mdfs_config {
+	uint64_t	 entry_timeout;		/* seconds */
+	uint64_t	 attr_timeout;		/* seconds */
+	uint64_t	 cache_size;		/* bytes of block cache in memory */
+	char		*disk_cache;		/* directory, or NULL */
+	uint64_t	 disk_cache_size;	/* bytes */
+	uint64_t	 min_replicas;		/* 0: the cluster's replication */
+	uint64_t	 uploaders;		/* upload threads */
+	uint64_t	 write_buffer;		/* bytes of write buffers */
+	uint64_t	 readahead;		/* blocks read ahead */
+	uint64_t	 retry_time;		/* seconds of retries per call */
+	uint64_t	 io_timeout;		/* seconds per HTTP request */
+	char		*secret_file;		/* cluster secret, or NULL */
+	uint64_t	 max_threads;		/* FUSE worker threads */
+	enum log_level	 log_level;
+};
+
+struct mdfs {
+	struct mdfs_config	 conf;
+	uint64_t		 block_size;	/* the cluster's, bytes */
+	uint32_t		 replicas;	/* the cluster's default */
+	uint32_t		 min_replicas;	/* effective */
+	char			*secret;	/* or NULL */
+	size_t			 secret_len;
+	struct metaclient	*mc;
+	struct httpc_pool	*data;		/* clients for dataservers */
+	struct blockcache	*bc;
+	struct diskcache	*dc;		/* or NULL */
+	struct inodes		*inodes;
+	struct writer		*wr;
+	struct reader		*rd;
+	struct session		*sess;		/* session.c */
+	struct fuse_session	*se;
+	double			 entry_timeout;	/* seconds, for replies */
+	double			 attr_timeout;
+};
+
+#endif /* MINIDFS_FUSE_MDFS_H */

@@ -1,0 +1,431 @@
+/*
+ * ops_entry: the FUSE operations on names and inodes -- lookup, forget,
+ * getattr/setattr, the creating and removing calls, rename, link, readlink,
+ * statfs -- and the helpers every ops_*.c shares.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/names.h"
+#include "common/protocol.h"
+#include "fuse/inode.h"
+#include "fuse/mdfs.h"
+#include "fuse/metaclient.h"
+#include "fuse/ofile.h"
+#include "fuse/ops.h"
+#include "fuse/writer.h"
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+struct mdfs *
+mdfs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+void
+mdfs_caller(fuse_req_t req, struct mc_caller *c)
+{
+	const struct fuse_ctx	*ctx = fuse_req_ctx(req);
+	gid_t			 g[MC_GROUPS_MAX];
+	int			 n;
+
+	memset(c, 0, sizeof(*c));
+	c->uid = ctx->uid;
+	c->gid = ctx->gid;
+	n = fuse_req_getgroups(req, MC_GROUPS_MAX, g);
+	if (n > MC_GROUPS_MAX)
+		n = MC_GROUPS_MAX;	/* the first ones are enough */
+	for (int i = 0; i < n; i++)
+		c->groups[c->ngroups++] = g[i];
+}
+
+static void
+ns_to_ts(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / 1000000000LL;
+	ts->tv_nsec = ns % 1000000000LL;
+	if (ts->tv_nsec < 0) {
+		ts->tv_sec--;
+		ts->tv_nsec += 1000000000LL;
+	}
+}
+
+void
+mdfs_stat(const struct mc_attr *a, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = a->ino;
+	st->st_mode = a->mode;
+	st->st_nlink = a->nlink;
+	st->st_uid = a->uid;
+	st->st_gid = a->gid;
+	st->st_rdev = a->rdev;
+	st->st_size = (off_t)a->size;
+	st->st_blksize = a->blksize > 0 ? a->blksize : 4096;
+	/* pending writes are not in blocks yet: never under-report */
+	st->st_blocks = a->blocks > 0 ? (blkcnt_t)a->blocks :
+	    (blkcnt_t)((a->size + 511) / 512);
+	ns_to_ts(a->atime, &st->st_atim);
+	ns_to_ts(a->mtime, &st->st_mtim);
+	ns_to_ts(a->ctime, &st->st_ctim);
+}
+
+void
+mdfs_patch(struct mdfs *fs, struct mc_attr *a)
+{
+	struct ofile	*of;
+
+	if (!S_ISREG(a->mode) || (of = inodes_get(fs->inodes, a->ino)) == NULL)
+		return;
+	writer_patch_attr(of, a);
+	inodes_put(fs->inodes, of);
+}
+
+void
+mdfs_reply_entry(fuse_req_t req, struct mdfs *fs, const struct mc_attr *a)
+{
+	struct fuse_entry_param	 e;
+	struct mc_attr		 p = *a;
+
+	mdfs_patch(fs, &p);
+	memset(&e, 0, sizeof(e));
+	e.ino = p.ino;
+	e.generation = p.generation;
+	e.attr_timeout = fs->attr_timeout;
+	e.entry_timeout = fs->entry_timeout;
+	mdfs_stat(&p, &e.attr);
+	inodes_ref(fs->inodes, p.ino, 1);
+	if (fuse_reply_entry(req, &e) != 0)
+		inodes_forget(fs->inodes, p.ino, 1);	/* interrupted */
+}
+
+void
+mdfs_reply_err(fuse_req_t req, int rc)
+{
+	int	 e = -rc;
+
+	if (e < 0 || e > 4095)
+		e = EIO;
+	fuse_reply_err(req, e);
+}
+
+int
+mdfs_name_ok(const char *name)
+{
+	return names_valid_str(name);
+}
+
+/* ---- ops ------------------------------------------------------------------- */
+
+void
+mdfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_attr		 a;
+	struct fuse_entry_param	 e;
+	int			 rc;
+
+	if ((rc = mdfs_name_ok(name)) != 0) {
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	rc = mc_lookup(fs->mc, parent, name, &a);
+	if (rc == -ENOENT && fs->entry_timeout > 0) {
+		/* a negative entry, cached like a positive one */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fs->entry_timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (rc != 0) {
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	mdfs_reply_entry(req, fs, &a);
+}
+
+void
+mdfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	inodes_forget(mdfs_of(req)->inodes, ino, nlookup);
+	fuse_reply_none(req);
+}
+
+void
+mdfs_forget_multi(fuse_req_t req, size_t count,
+    struct fuse_forget_data *forgets)
+{
+	struct mdfs	*fs = mdfs_of(req);
+
+	for (size_t i = 0; i < count; i++)
+		inodes_forget(fs->inodes, forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+void
+mdfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mdfs	*fs = mdfs_of(req);
+	struct mc_attr	 a;
+	struct stat	 st;
+	int		 rc;
+
+	if ((rc = mc_getattr(fs->mc, ino, &a)) != 0) {
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	mdfs_patch(fs, &a);
+	mdfs_stat(&a, &st);
+	fuse_reply_attr(req, &st, fs->attr_timeout);
+}
+
+static int64_t
+ts_to_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/*
+ * 1 when the change only drops S_ISUID/S_ISGID from the current mode.  The
+ * kernel asks for that itself, in the writer's name, when another user
+ * writes to a setuid file or changes its owner (we leave HANDLE_KILLPRIV to
+ * it); the metaserver would refuse a mode change by a non-owner, and with
+ * default_permissions the kernel has checked the call already.  Clearing
+ * those bits never grants anything, so it goes without a caller (as root).
+ */
+static int
+kills_privs(struct mdfs *fs, fuse_ino_t ino, const struct mc_setattr *s)
+{
+	const uint32_t	 priv = S_ISUID | S_ISGID;
+	struct mc_attr	 cur;
+	uint32_t	 was;
+
+	if (s->set != MC_SET_MODE || mc_getattr(fs->mc, ino, &cur) != 0)
+		return 0;
+	was = cur.mode & 07777;
+	return was != s->mode && (was & ~priv) == (s->mode & ~priv) &&
+	    (s->mode & priv & ~was) == 0;
+}
+
+void
+mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+    struct fuse_file_info *fi)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_setattr	 s = { 0 };
+	struct mc_caller	 c;
+	struct mc_attr		 a;
+	struct ofile		*of;
+	struct stat		 st;
+	int			 rc = 0;
+
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		s.set |= MC_SET_MODE;
+		s.mode = attr->st_mode & 07777;
+	}
+	if (to_set & FUSE_SET_ATTR_UID) {
+		s.set |= MC_SET_UID;
+		s.uid = attr->st_uid;
+	}
+	if (to_set & FUSE_SET_ATTR_GID) {
+		s.set |= MC_SET_GID;
+		s.gid = attr->st_gid;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		if (attr->st_size < 0) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		s.set |= MC_SET_SIZE;
+		s.size = (uint64_t)attr->st_size;
+	}
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		s.set |= MC_SET_ATIME_NOW;
+	else if (to_set & FUSE_SET_ATTR_ATIME) {
+		s.set |= MC_SET_ATIME;
+		s.atime = ts_to_ns(&attr->st_atim);
+	}
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		s.set |= MC_SET_MTIME_NOW;
+	else if (to_set & FUSE_SET_ATTR_MTIME) {
+		s.set |= MC_SET_MTIME;
+		s.mtime = ts_to_ns(&attr->st_mtim);
+	}
+	/* FUSE_SET_ATTR_CTIME alone needs no field: the metaserver sets
+	 * ctime on every setattr. */
+
+	/* A size or time change must come after the writes before it, or the
+	 * commit of those writes would undo it: commit them first. */
+	of = inodes_get(fs->inodes, ino);
+	if (of != NULL && (s.set & (MC_SET_SIZE | MC_SET_ATIME | MC_SET_MTIME |
+	    MC_SET_ATIME_NOW | MC_SET_MTIME_NOW)))
+		rc = writer_flush(of);
+	if (rc == 0) {
+		mdfs_caller(req, &c);
+		rc = mc_setattr(fs->mc, kills_privs(fs, ino, &s) ? NULL : &c,
+		    ino, &s, &a);
+	}
+	if (rc == 0 && of != NULL && (s.set & MC_SET_SIZE))
+		writer_truncated(of, a.size);
+	inodes_put(fs->inodes, of);
+	if (rc != 0) {
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	mdfs_patch(fs, &a);
+	mdfs_stat(&a, &st);
+	fuse_reply_attr(req, &st, fs->attr_timeout);
+}
+
+void
+mdfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct mdfs	*fs = mdfs_of(req);
+	char		 target[MDFS_SYMLINK_MAX + 1];
+	int		 rc;
+
+	if ((rc = mc_readlink(fs->mc, ino, target, sizeof(target))) != 0)
+		mdfs_reply_err(req, rc);
+	else
+		fuse_reply_readlink(req, target);
+}
+
+void
+mdfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+    dev_t rdev)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_caller	 c;
+	struct mc_attr		 a;
+	int			 rc;
+
+	if ((rc = mdfs_name_ok(name)) == 0) {
+		mdfs_caller(req, &c);
+		rc = mc_mknod(fs->mc, &c, parent, name, mode, rdev, &a);
+	}
+	if (rc != 0)
+		mdfs_reply_err(req, rc);
+	else
+		mdfs_reply_entry(req, fs, &a);
+}
+
+void
+mdfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_caller	 c;
+	struct mc_attr		 a;
+	int			 rc;
+
+	if ((rc = mdfs_name_ok(name)) == 0) {
+		mdfs_caller(req, &c);
+		rc = mc_mkdir(fs->mc, &c, parent, name, mode, &a);
+	}
+	if (rc != 0)
+		mdfs_reply_err(req, rc);
+	else
+		mdfs_reply_entry(req, fs, &a);
+}
+
+void
+mdfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_caller	 c;
+	int			 rc;
+
+	if ((rc = mdfs_name_ok(name)) == 0) {
+		mdfs_caller(req, &c);
+		rc = mc_unlink(fs->mc, &c, parent, name);
+	}
+	mdfs_reply_err(req, rc);
+}
+
+void
+mdfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_caller	 c;
+	int			 rc;
+
+	if ((rc = mdfs_name_ok(name)) == 0) {
+		mdfs_caller(req, &c);
+		rc = mc_rmdir(fs->mc, &c, parent, name);
+	}
+	mdfs_reply_err(req, rc);
+}
+
+void
+mdfs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
+    const char *name)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_caller	 c;
+	struct mc_attr		 a;
+	int			 rc;
+
+	if ((rc = mdfs_name_ok(name)) == 0 && strlen(target) > MDFS_SYMLINK_MAX)
+		rc = -ENAMETOOLONG;
+	if (rc == 0) {
+		mdfs_caller(req, &c);
+		rc = mc_symlink(fs->mc, &c, parent, name, target, &a);
+	}
+	if (rc != 0)
+		mdfs_reply_err(req, rc);
+	else
+		mdfs_reply_entry(req, fs, &a);
+}
+
+void
+mdfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+    fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mc_caller	 c;
+	int			 rc;
+
+	if ((rc = mdfs_name_ok(name)) == 0)
+		rc = mdfs_name_ok(newname);
+	if (rc == 0) {
+		mdfs_caller(req, &c);
+		rc = mc_rename(fs->mc, &c, parent, name, newparent, newname,
+		    flags);
+	}
+	mdfs_reply_err(req, rc);
+}
+
+void
+mdfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+    const char *newname)
+{
+	struct mdfs	*fs = mdfs_of(req);
+	struct mc_attr	 a;
+	int		 rc;
+
+	if ((rc = mdfs_name_ok(newname)) == 0)
+		rc = mc_link(fs->mc, ino, newparent, newname, &a);
+	if (rc != 0)
+		mdfs_reply_err(req, rc);
+	else
+		mdfs_reply_entry(req, fs, &a);
+}
+
+void
+mdfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct mdfs	*fs = mdfs_of(req);
+	struct statvfs	 st;
+	int		 rc;
+
+	if ((rc = mc_statfs(fs->mc, &st)) != 0)
+		mdfs_reply_err(req, rc);
+	else
+		fuse_reply_statfs(req, &st);
+}

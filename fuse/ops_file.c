@@ -1,0 +1,316 @@
+/*
+ * ops_file: the FUSE operations on open regular files -- open, create, read,
+ * write, flush, release, fsync, fallocate, lseek.  The data path itself is
+ * in reader.c and writer.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "fuse/inode.h"
+#include "fuse/mdfs.h"
+#include "fuse/metaclient.h"
+#include "fuse/ofile.h"
+#include "fuse/ops.h"
+#include "fuse/reader.h"
+#include "fuse/writer.h"
+
+static struct mdfs_fh *
+fh_of(struct fuse_file_info *fi)
+{
+	return (struct mdfs_fh *)(uintptr_t)fi->fh;
+}
+
+/* Sets up the handle of a freshly opened file. */
+static struct mdfs_fh *
+attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
+    struct fuse_file_info *fi, int created)
+{
+	struct mdfs_fh	*fh = xcalloc(1, sizeof(*fh));
+	struct ofile	*of;
+	int		 fresh;
+
+	of = inodes_open(fs->inodes, fs, a->ino, a->size);
+	pthread_mutex_lock(&of->lock);
+	fresh = !of->dirty && of->nwb == 0;
+	if (fresh) {
+		/* close-to-open: what the metaserver says now, map reloaded */
+		of->size = a->size;
+		ofile_map_invalidate(of);
+		if (created) {
+			/* a new file has no chunks: no map to fetch */
+			free(of->map);
+			of->map = NULL;
+			of->nmap = 0;
+			of->map_valid = 1;
+		}
+	}
+	pthread_mutex_unlock(&of->lock);
+	if (fresh && !created && fs->se != NULL)
+		/* drop the kernel's cached attributes (size) of the inode */
+		(void)fuse_lowlevel_notify_inval_inode(fs->se, a->ino, -1, 0);
+	fh->of = of;
+	fh->mfh = mfh;
+	fh->flags = fi->flags;
+	fi->fh = (uint64_t)(uintptr_t)fh;
+	/* The page cache is dropped at every open (close-to-open), and no
+	 * writeback cache: see main.c's init. */
+	fi->keep_cache = 0;
+	fi->direct_io = 0;
+	return fh;
+}
+
+static void
+detach(struct mdfs *fs, struct mdfs_fh *fh)
+{
+	int	 rc;
+
+	if ((rc = mc_release(fs->mc, fh->of->ino, fh->mfh)) != 0)
+		log_warnx("release of inode %llu: %s",
+		    (unsigned long long)fh->of->ino, strerror(-rc));
+	inodes_put(fs->inodes, fh->of);
+	free(fh);
+}
+
+void
+mdfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mdfs	*fs = mdfs_of(req);
+	struct mdfs_fh	*fh;
+	struct mc_attr	 a;
+	uint64_t	 mfh;
+	int		 rc;
+
+	if ((rc = mc_open(fs->mc, ino, fi->flags, &a, &mfh)) != 0) {
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	if (S_ISDIR(a.mode)) {
+		(void)mc_release(fs->mc, ino, mfh);
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	fh = attach(fs, &a, mfh, fi, 0);
+	if (fuse_reply_open(req, fi) != 0)
+		detach(fs, fh);		/* interrupted: no release will come */
+}
+
+void
+mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+    struct fuse_file_info *fi)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct fuse_entry_param	 e;
+	struct mc_caller	 c;
+	struct mc_attr		 a;
+	struct mdfs_fh		*fh;
+	uint64_t		 mfh;
+	int			 rc, created;
+
+	if ((rc = mdfs_name_ok(name)) != 0) {
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	mdfs_caller(req, &c);
+	rc = mc_create(fs->mc, &c, parent, name, mode, fi->flags, &a, &mfh,
+	    &created);
+	if (rc != 0) {
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	fh = attach(fs, &a, mfh, fi, created && a.size == 0);
+	memset(&e, 0, sizeof(e));
+	e.ino = a.ino;
+	e.generation = a.generation;
+	e.attr_timeout = fs->attr_timeout;
+	e.entry_timeout = fs->entry_timeout;
+	mdfs_patch(fs, &a);
+	mdfs_stat(&a, &e.attr);
+	inodes_ref(fs->inodes, a.ino, 1);
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		inodes_forget(fs->inodes, a.ino, 1);
+		detach(fs, fh);
+	}
+}
+
+void
+mdfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	struct mdfs_fh	*fh = fh_of(fi);
+	char		*buf;
+	ssize_t		 n;
+
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((buf = malloc(size > 0 ? size : 1)) == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = reader_read(fh->of, (uint64_t)off, size, buf);
+	if (n < 0)
+		mdfs_reply_err(req, (int)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+void
+mdfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+    off_t off, struct fuse_file_info *fi)
+{
+	struct mdfs_fh	*fh = fh_of(fi);
+	ssize_t		 n;
+
+	if (off < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	n = writer_write(fh->of, (uint64_t)off, buf, size,
+	    (fh->flags & O_APPEND) != 0);
+	if (n < 0)
+		mdfs_reply_err(req, (int)n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+void
+mdfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mdfs_fh	*fh = fh_of(fi);
+	int		 rc;
+
+	rc = writer_flush(fh->of);
+	/* closing any descriptor drops the process's POSIX locks */
+	mdfs_locks_drop(mdfs_of(req), ino, fi, 0);
+	mdfs_reply_err(req, rc);
+}
+
+void
+mdfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mdfs	*fs = mdfs_of(req);
+	struct mdfs_fh	*fh = fh_of(fi);
+	int		 rc;
+
+	/* flush already reported errors to close(); this catches writes
+	 * through a handle that was never flushed (mmap, abort) */
+	if ((rc = writer_flush(fh->of)) != 0)
+		log_warnx("inode %llu: data lost at release: %s",
+		    (unsigned long long)ino, strerror(-rc));
+	if (fi->flock_release)
+		mdfs_locks_drop(fs, ino, fi, 1);
+	detach(fs, fh);
+	fuse_reply_err(req, 0);
+}
+
+void
+mdfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+    struct fuse_file_info *fi)
+{
+	struct mdfs_fh	*fh = fh_of(fi);
+
+	mdfs_reply_err(req, writer_flush(fh->of));
+}
+
+void
+mdfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
+    off_t len, struct fuse_file_info *fi)
+{
+	struct mdfs		*fs = mdfs_of(req);
+	struct mdfs_fh		*fh = fh_of(fi);
+	struct mc_setattr	 s = { 0 };
+	struct mc_caller	 c;
+	struct mc_attr		 a;
+	uint64_t		 end, size;
+	int			 rc;
+
+	if (off < 0 || len <= 0 || off > INT64_MAX - len) {
+		fuse_reply_err(req, off > INT64_MAX - len ? EFBIG : EINVAL);
+		return;
+	}
+	/* Blocks are stored when written; there is nothing to reserve.
+	 * Mode 0 extends the size; KEEP_SIZE has nothing left to do. */
+	if (mode & ~FALLOC_FL_KEEP_SIZE) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (mode & FALLOC_FL_KEEP_SIZE) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	end = (uint64_t)off + (uint64_t)len;
+	pthread_mutex_lock(&fh->of->lock);
+	size = fh->of->size;
+	pthread_mutex_unlock(&fh->of->lock);
+	if (end <= size) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if ((rc = writer_flush(fh->of)) == 0) {
+		s.set = MC_SET_SIZE;
+		s.size = end;
+		mdfs_caller(req, &c);
+		rc = mc_setattr(fs->mc, &c, ino, &s, &a);
+	}
+	if (rc == 0)
+		writer_truncated(fh->of, a.size);
+	mdfs_reply_err(req, rc);
+}
+
+void
+mdfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+    struct fuse_file_info *fi)
+{
+	struct mdfs	*fs = mdfs_of(req);
+	struct ofile	*of = fh_of(fi)->of;
+	const uint64_t	 B = fs->block_size;
+	uint64_t	 idx, pos = (uint64_t)off;
+	int		 rc, data;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (off < 0) {
+		fuse_reply_err(req, ENXIO);
+		return;
+	}
+	pthread_mutex_lock(&of->lock);
+	if (pos >= of->size) {
+		pthread_mutex_unlock(&of->lock);
+		fuse_reply_err(req, ENXIO);
+		return;
+	}
+	if ((rc = ofile_map_ensure(of)) != 0) {
+		pthread_mutex_unlock(&of->lock);
+		mdfs_reply_err(req, rc);
+		return;
+	}
+	/* Granularity is the block: a stored or pending block is data (even
+	 * its zero tail), a missing one a hole; the file's end is a hole. */
+	for (idx = pos / B; idx * B < of->size; idx++) {
+		data = writer_find(of, idx) != NULL ||
+		    ofile_map_find(of, idx) != NULL;
+		if (data == (whence == SEEK_DATA))
+			break;
+	}
+	if (idx * B >= of->size) {
+		pos = whence == SEEK_HOLE ? of->size : UINT64_MAX;
+	} else if (idx * B > pos) {
+		pos = idx * B;
+	}
+	pthread_mutex_unlock(&of->lock);
+	if (pos == UINT64_MAX)
+		fuse_reply_err(req, ENXIO);
+	else
+		fuse_reply_lseek(req, (off_t)pos);
+}

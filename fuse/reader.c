@@ -1,0 +1,537 @@
+/*
+ * reader: block fetches with verification, the caches, read-ahead, the
+ * per-file block map and the read path.  See reader.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/blockid.h"
+#include "common/buf.h"
+#include "common/httpc.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "common/xalloc.h"
+#include "fuse/blockcache.h"
+#include "fuse/diskcache.h"
+#include "fuse/mdfs.h"
+#include "fuse/metaclient.h"
+#include "fuse/ofile.h"
+#include "fuse/reader.h"
+#include "fuse/workq.h"
+#include "fuse/writer.h"
+
+#define READER_INFLIGHT_MAX	64	/* blocks fetched at once */
+/* bytes a read may start away from where the last one ended and still count
+ * as sequential (the kernel's parallel read-ahead reorders requests) */
+#define READER_SEQ_SLACK	(2u * 1024 * 1024)
+
+struct reader {
+	struct mdfs	*fs;
+	struct workq	*prefetch;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	/* protected by lock: ids being fetched */
+	char		 inflight[READER_INFLIGHT_MAX][BLOCKID_BUFSZ];
+	size_t		 ninflight;
+};
+
+struct reader *
+reader_new(struct mdfs *fs)
+{
+	struct reader	*rd = xcalloc(1, sizeof(*rd));
+
+	rd->fs = fs;
+	pthread_mutex_init(&rd->lock, NULL);
+	pthread_cond_init(&rd->cond, NULL);
+	if (fs->conf.readahead > 0 &&
+	    (rd->prefetch = workq_new(READER_PREFETCH_THREADS)) == NULL) {
+		log_warn("reader: read-ahead threads");
+		reader_free(rd);
+		return NULL;
+	}
+	return rd;
+}
+
+void
+reader_free(struct reader *rd)
+{
+	if (rd == NULL)
+		return;
+	workq_free(rd->prefetch);
+	pthread_mutex_destroy(&rd->lock);
+	pthread_cond_destroy(&rd->cond);
+	free(rd);
+}
+
+static ssize_t
+inflight_find(struct reader *rd, const char *id)
+{
+	for (size_t i = 0; i < rd->ninflight; i++)
+		if (strcmp(rd->inflight[i], id) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Claims the fetch of id: 1 claimed, 0 someone else fetched it meanwhile
+ * (look in the cache again). */
+static int
+inflight_claim(struct reader *rd, const char *id)
+{
+	int	 waited = 0;
+
+	pthread_mutex_lock(&rd->lock);
+	while (inflight_find(rd, id) >= 0 ||
+	    rd->ninflight == READER_INFLIGHT_MAX) {
+		if (inflight_find(rd, id) >= 0)
+			waited = 1;
+		pthread_cond_wait(&rd->cond, &rd->lock);
+	}
+	if (!waited)
+		memcpy(rd->inflight[rd->ninflight++], id, BLOCKID_BUFSZ);
+	pthread_mutex_unlock(&rd->lock);
+	return !waited;
+}
+
+static void
+inflight_done(struct reader *rd, const char *id)
+{
+	ssize_t	 i;
+
+	pthread_mutex_lock(&rd->lock);
+	if ((i = inflight_find(rd, id)) >= 0) {
+		rd->ninflight--;
+		memmove(rd->inflight[i], rd->inflight[rd->ninflight],
+		    BLOCKID_BUFSZ);
+	}
+	pthread_cond_broadcast(&rd->cond);
+	pthread_mutex_unlock(&rd->lock);
+}
+
+/* GETs the block from each replica in turn until one gives the right
+ * bytes.  *data malloc'ed. */
+static int
+fetch_net(struct reader *rd, const struct mc_chunk *ch, void **data,
+    size_t *len)
+{
+	struct mdfs	*fs = rd->fs;
+	char		 url[MDFS_ADDR_MAX + 96], got[BLOCKID_BUFSZ], err[128];
+	int		 rc, n404 = 0, n403 = 0;
+
+	for (size_t i = 0; i < ch->nloc; i++) {
+		struct httpc_req req = { 0 };
+		/* a chunk may use only a prefix of its block (a truncate
+		 * shortens len, not the block): take the whole block */
+		struct buf	 out = BUF_INIT(fs->block_size);
+		struct httpc	*h;
+
+		snprintf(url, sizeof(url), "http://%s%s%s", ch->loc[i].addr,
+		    DATA_PATH_BLOCKS, ch->id);
+		req.method = "GET";
+		req.url = url;
+		req.resp = &out;
+		if (ch->token[0] != '\0' && httpc_req_header(&req,
+		    HTTP_HDR_TOKEN, ch->token) != 0)
+			return -EIO;
+		h = httpc_pool_get(fs->data);
+		rc = httpc_do(h, &req, err, sizeof(err));
+		httpc_pool_put(fs->data, h);
+		if (rc != 0) {
+			log_warnx("reader: block %s from %s: %s", ch->id,
+			    ch->loc[i].addr, err);
+		} else if (req.status != 200) {
+			if (req.status == 404)
+				n404++;
+			else if (req.status == 403 || req.status == 401)
+				n403++;
+			log_warnx("reader: block %s from %s: HTTP %ld", ch->id,
+			    ch->loc[i].addr, req.status);
+		} else if (out.len < ch->len ||
+		    blockid_of(out.data, out.len, got) != 0 ||
+		    strcmp(got, ch->id) != 0) {
+			log_warnx("reader: block %s from %s: bad content "
+			    "(%zu bytes), replica skipped", ch->id,
+			    ch->loc[i].addr, out.len);
+		} else {
+			void	*p, *shrunk;
+
+			/* the buffer grew by doubling and kept a byte for a
+			 * NUL: give the slack back before the cache holds it */
+			p = buf_detach(&out, len);
+			if ((shrunk = realloc(p, *len > 0 ? *len : 1)) != NULL)
+				p = shrunk;
+			*data = p;
+			return 0;
+		}
+		buf_release(&out);
+	}
+	if (ch->nloc == 0 || (size_t)n404 == ch->nloc)
+		return -ENOENT;
+	if (n403 > 0)
+		return -EACCES;
+	return -EIO;
+}
+
+ssize_t
+reader_chunk(struct reader *rd, const struct mc_chunk *ch, uint64_t off,
+    void *dst, size_t n)
+{
+	struct mdfs	*fs = rd->fs;
+	void		*data = NULL;
+	size_t		 len = 0, got = 0;
+	ssize_t		 r;
+	int		 rc;
+
+	/* only the chunk's first len bytes belong to the file */
+	if (off >= ch->len)
+		n = 0;
+	else if (n > ch->len - off)
+		n = (size_t)(ch->len - off);
+	for (;;) {
+		if ((r = blockcache_read(fs->bc, ch->id, off, dst, n)) >= 0) {
+			if (r == 0 && n > 0)
+				return -EIO;	/* the block is shorter */
+			return r;
+		}
+		if (inflight_claim(rd, ch->id))
+			break;
+	}
+	rc = -ENOENT;
+	if (fs->dc != NULL)
+		rc = diskcache_get(fs->dc, ch->id, &data, &len);
+	if (rc != 0) {
+		rc = fetch_net(rd, ch, &data, &len);
+		if (rc == 0 && fs->dc != NULL)
+			diskcache_put(fs->dc, ch->id, data, len);
+	}
+	if (rc == 0) {
+		if (off < len && n > 0) {
+			got = len - off < n ? len - off : n;
+			memcpy(dst, (char *)data + off, got);
+		}
+		blockcache_insert(fs->bc, ch->id, data, len);
+	}
+	inflight_done(rd, ch->id);
+	return rc != 0 ? rc : (ssize_t)got;
+}
+
+ssize_t
+reader_range(struct reader *rd, const struct mc_chunk *ch, uint64_t off,
+    void *dst, size_t n)
+{
+	struct mdfs	*fs = rd->fs;
+	char		 url[MDFS_ADDR_MAX + 96], range[64], err[128];
+	int		 rc, n404 = 0, n403 = 0;
+
+	if (off >= ch->len)
+		return 0;
+	if (n > ch->len - off)
+		n = (size_t)(ch->len - off);
+	if (n == 0)
+		return 0;
+	snprintf(range, sizeof(range), "bytes=%llu-%llu",
+	    (unsigned long long)off, (unsigned long long)(off + n - 1));
+	for (size_t i = 0; i < ch->nloc; i++) {
+		struct httpc_req req = { 0 };
+		struct buf	 out = BUF_INIT(n);
+		struct httpc	*h;
+
+		snprintf(url, sizeof(url), "http://%s%s%s", ch->loc[i].addr,
+		    DATA_PATH_BLOCKS, ch->id);
+		req.method = "GET";
+		req.url = url;
+		req.resp = &out;
+		if ((ch->token[0] != '\0' && httpc_req_header(&req,
+		    HTTP_HDR_TOKEN, ch->token) != 0) ||
+		    httpc_req_header(&req, "Range", range) != 0)
+			return -EIO;
+		h = httpc_pool_get(fs->data);
+		rc = httpc_do(h, &req, err, sizeof(err));
+		httpc_pool_put(fs->data, h);
+		if (rc != 0) {
+			log_warnx("reader: block %s from %s: %s", ch->id,
+			    ch->loc[i].addr, err);
+		} else if (req.status == 206 && out.len == n) {
+			/* the dataserver checked the sub-block checksums */
+			memcpy(dst, out.data, n);
+			buf_release(&out);
+			return (ssize_t)n;
+		} else {
+			if (req.status == 404)
+				n404++;
+			else if (req.status == 403 || req.status == 401)
+				n403++;
+			log_warnx("reader: block %s range from %s: HTTP %ld, "
+			    "%zu bytes", ch->id, ch->loc[i].addr, req.status,
+			    out.len);
+		}
+		buf_release(&out);
+	}
+	if (ch->nloc == 0 || (size_t)n404 == ch->nloc)
+		return -ENOENT;
+	if (n403 > 0)
+		return -EACCES;
+	return -EIO;
+}
+
+int
+reader_block(struct reader *rd, const struct mc_chunk *ch, void **data,
+    size_t *len)
+{
+	void	*p;
+	ssize_t	 r;
+
+	if ((p = malloc(ch->len > 0 ? ch->len : 1)) == NULL)
+		return -ENOMEM;
+	r = reader_chunk(rd, ch, 0, p, ch->len);
+	if (r < 0) {
+		free(p);
+		return (int)r;
+	}
+	*data = p;
+	*len = (size_t)r;
+	return 0;
+}
+
+struct prefetch_job {
+	struct reader	*rd;
+	struct mc_chunk	 ch;
+};
+
+static void
+prefetch_run(void *arg)
+{
+	struct prefetch_job	*j = arg;
+
+	if (!blockcache_has(j->rd->fs->bc, j->ch.id))
+		(void)reader_chunk(j->rd, &j->ch, 0, NULL, 0);
+	free(j);
+}
+
+/* With of->lock held: queues the blocks after index for read-ahead. */
+static void
+prefetch_after(struct ofile *of, uint64_t index)
+{
+	struct mdfs		*fs = of->fs;
+	struct reader		*rd = fs->rd;
+	const struct mc_chunk	*c;
+	struct prefetch_job	*j;
+
+	if (rd->prefetch == NULL || !of->map_valid ||
+	    fs->conf.cache_size < 2 * fs->block_size ||
+	    workq_pending(rd->prefetch) >= 2 * fs->conf.readahead)
+		return;
+	for (uint64_t i = index + 1; i <= index + fs->conf.readahead; i++) {
+		if ((c = ofile_map_find(of, i)) == NULL ||
+		    blockcache_has(fs->bc, c->id))
+			continue;
+		pthread_mutex_lock(&rd->lock);
+		if (inflight_find(rd, c->id) >= 0) {
+			pthread_mutex_unlock(&rd->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&rd->lock);
+		j = xmalloc(sizeof(*j));
+		j->rd = rd;
+		j->ch = *c;
+		workq_push(rd->prefetch, prefetch_run, j);
+	}
+}
+
+/* ---- block map ------------------------------------------------------------ */
+
+static int
+by_index(const void *a, const void *b)
+{
+	const struct mc_chunk *ca = a, *cb = b;
+
+	return (ca->index > cb->index) - (ca->index < cb->index);
+}
+
+const struct mc_chunk *
+ofile_map_find(struct ofile *of, uint64_t index)
+{
+	struct mc_chunk	 key;
+
+	if (!of->map_valid || of->nmap == 0)
+		return NULL;
+	key.index = index;
+	return bsearch(&key, of->map, of->nmap, sizeof(*of->map), by_index);
+}
+
+void
+ofile_map_invalidate(struct ofile *of)
+{
+	of->map_valid = 0;
+	of->map_gen++;
+}
+
+/* Loads the whole map of ino (every page) without any lock. */
+static int
+map_load(struct ofile *of, uint64_t size, struct mc_chunk **out, size_t *nout)
+{
+	struct mdfs	*fs = of->fs;
+	struct mc_chunk	*all = NULL, *page, *na;
+	size_t		 n = 0, np;
+	uint64_t	 first = 0, ssize, nblocks;
+	int		 rc;
+
+	nblocks = (size + fs->block_size - 1) / fs->block_size;
+	do {
+		rc = mc_blockmap(fs->mc, of->ino, first, MDFS_BLOCKMAP_MAX,
+		    &page, &np, &ssize);
+		if (rc != 0) {
+			free(all);
+			return rc;
+		}
+		if ((ssize + fs->block_size - 1) / fs->block_size > nblocks)
+			nblocks = (ssize + fs->block_size - 1) / fs->block_size;
+		if (np > 0) {
+			na = realloc(all, (n + np) * sizeof(*all));
+			if (na == NULL) {
+				free(page);
+				free(all);
+				return -ENOMEM;
+			}
+			all = na;
+			memcpy(all + n, page, np * sizeof(*page));
+			n += np;
+		}
+		free(page);
+		first += MDFS_BLOCKMAP_MAX;
+	} while (first < nblocks);
+	if (n > 1)
+		qsort(all, n, sizeof(*all), by_index);
+	*out = all;
+	*nout = n;
+	return 0;
+}
+
+int
+ofile_map_ensure(struct ofile *of)
+{
+	struct mc_chunk	*map;
+	size_t		 n;
+	uint64_t	 gen;
+	int		 rc;
+
+	while (!of->map_valid) {
+		if (of->map_loading) {
+			pthread_cond_wait(&of->cond, &of->lock);
+			continue;
+		}
+		of->map_loading = 1;
+		gen = of->map_gen;
+		pthread_mutex_unlock(&of->lock);
+		rc = map_load(of, of->size, &map, &n);
+		pthread_mutex_lock(&of->lock);
+		of->map_loading = 0;
+		pthread_cond_broadcast(&of->cond);
+		if (rc != 0)
+			return rc;
+		if (gen != of->map_gen) {
+			free(map);	/* went stale while loading */
+			continue;
+		}
+		free(of->map);
+		of->map = map;
+		of->nmap = n;
+		of->map_valid = 1;
+	}
+	return 0;
+}
+
+/* ---- the read path ---------------------------------------------------------- */
+
+ssize_t
+reader_read(struct ofile *of, uint64_t off, size_t size, char *dst)
+{
+	struct mdfs		*fs = of->fs;
+	const uint64_t		 B = fs->block_size;
+	const struct mc_chunk	*mc;
+	struct mc_chunk		 ch;
+	struct wblock		*w;
+	size_t			 n, done = 0, piece, have;
+	uint64_t		 pos, idx, boff;
+	ssize_t			 r;
+	int			 rc, retried = 0, random;
+
+	pthread_mutex_lock(&of->lock);
+	if (off >= of->size) {
+		pthread_mutex_unlock(&of->lock);
+		return 0;
+	}
+	n = of->size - off < size ? (size_t)(of->size - off) : size;
+	while (done < n) {
+		pos = off + done;
+		idx = pos / B;
+		boff = pos % B;
+		piece = B - boff < n - done ? (size_t)(B - boff) : n - done;
+		w = writer_find(of, idx);
+		if (w != NULL && w->state != WB_DONE) {
+			have = boff < w->len ? w->len - boff : 0;
+			if (have > piece)
+				have = piece;
+			memcpy(dst + done, w->data + boff, have);
+			memset(dst + done + have, 0, piece - have);
+			done += piece;
+			continue;
+		}
+		if (w != NULL) {
+			ch = w->ch;
+		} else {
+			if ((rc = ofile_map_ensure(of)) != 0)
+				goto fail;
+			/* the lock was dropped: pending blocks may differ */
+			if (writer_find(of, idx) != NULL)
+				continue;
+			if ((mc = ofile_map_find(of, idx)) == NULL) {
+				memset(dst + done, 0, piece);
+				done += piece;
+				continue;
+			}
+			ch = *mc;
+		}
+		/* Sequential readers get whole blocks (cached, read ahead);
+		 * a random read of a block not cached fetches only its range
+		 * instead of a whole block it may never touch again. */
+		random = (pos + READER_SEQ_SLACK < of->last_end ||
+		    pos > of->last_end + READER_SEQ_SLACK) && piece < B &&
+		    !blockcache_has(fs->bc, ch.id);
+		if (!random)
+			prefetch_after(of, idx);
+		pthread_mutex_unlock(&of->lock);
+		if (random)
+			r = reader_range(fs->rd, &ch, boff, dst + done, piece);
+		else
+			r = reader_chunk(fs->rd, &ch, boff, dst + done, piece);
+		pthread_mutex_lock(&of->lock);
+		if ((r == -ENOENT || r == -EACCES) && !retried && w == NULL) {
+			/* locations or token went stale: reload the map once */
+			retried = 1;
+			ofile_map_invalidate(of);
+			continue;
+		}
+		if (r < 0) {
+			rc = (int)r;
+			goto fail;
+		}
+		memset(dst + done + r, 0, piece - (size_t)r);
+		done += piece;
+	}
+	of->last_end = off + done;
+	pthread_mutex_unlock(&of->lock);
+	return (ssize_t)done;
+fail:
+	pthread_mutex_unlock(&of->lock);
+	if (rc == -ENOENT || rc == -EACCES) {
+		log_warnx("reader: inode %llu: no replica of a block answered",
+		    (unsigned long long)of->ino);
+		rc = -EIO;
+	}
+	return done > 0 ? (ssize_t)done : rc;
+}

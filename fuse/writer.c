@@ -1,0 +1,850 @@
+/*
+ * writer: buffered writes, the uploader pool and block map commits.
+ *
+ * Consistency (the argument this file must keep true)
+ * ---------------------------------------------------
+ * A file's content is its block map in the metaserver: chunk index -> block
+ * id (the SHA-256 of the block's bytes) and length, plus the size.  Blocks
+ * are immutable and named by content, so a block id either names exactly the
+ * bytes that were written or nothing; no reader can ever see a torn block.
+ *
+ * 1. Buffering.  write() copies into a per-file buffer of the block at that
+ *    offset (struct wblock) and returns.  Every open handle of the inode in
+ *    this mount shares the same struct ofile, so reads in this mount see the
+ *    pending bytes at once (reader_read consults the buffers first).  A
+ *    partial overwrite of a block that exists first reads the whole old block
+ *    (read-modify-write), so a buffer always holds the complete new content
+ *    of its block, never a patch.
+ *
+ * 2. Uploading.  A buffer that fills its block is handed to an uploader at
+ *    once; while it uploads it is immutable (a write to it waits), so the id
+ *    computed from it is the id of what gets stored.  The uploader asks the
+ *    metaserver for a chain (alloc; if the block is already stored often
+ *    enough, nothing is sent: dedup), PUTs it along the chain and counts the
+ *    replicas the dataservers report as stored.  Fewer than min_replicas
+ *    (default: the cluster's replication) is a failure: the failed nodes are
+ *    excluded and the block is allocated again, for at most retry_time.
+ *
+ * 3. Commit.  flush (close), fsync and release upload what is left, wait for
+ *    every upload of the file, and then send ONE commit with the new chunks
+ *    and the size (the metaserver applies it in etcd before answering, and
+ *    takes max(current size, ours), so a commit never cuts a file another
+ *    mount extended).  The commit names only blocks that are already stored
+ *    on >= min_replicas dataservers, so the metaserver never points at
+ *    missing data.  Data reaches the map only through a commit, and a commit
+ *    happens only after all of the file's earlier writes were stored: the
+ *    map moves from one complete state to the next in write order.
+ *
+ * 4. Acknowledgement.  A write() is acknowledged to the application when it
+ *    is buffered; it is durable when the flush/fsync/close that follows
+ *    returns 0.  Any upload or commit failure is remembered (werr) and
+ *    returned by the next flush or fsync, so close() and fsync() never
+ *    report success for data that is not stored; the buffers are kept so a
+ *    later flush retries them.
+ *
+ * 5. Close-to-open.  open() always asks the metaserver for fresh attributes,
+ *    the file's block map is loaded at the first read after an open or a
+ *    commit, and the kernel page cache is dropped at open (no keep_cache).
+ *    So a process that opens a file after another mount's close returned
+ *    sees everything that close committed.  Two mounts writing the same file
+ *    at the same time get last-commit-wins per chunk, as on NFS.
+ *
+ * Memory: buffers are bounded by write_buffer bytes (a counter and a
+ * condvar, like sshfs's outstanding_len): a writer that would exceed it
+ * first hands its file's dirty blocks to the uploaders and then waits until
+ * an upload finishes.  A stored block's buffer moves into the block cache.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/blockid.h"
+#include "common/buf.h"
+#include "common/httpc.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "common/strnum.h"
+#include "common/xalloc.h"
+#include "fuse/blockcache.h"
+#include "fuse/diskcache.h"
+#include "fuse/mdfs.h"
+#include "fuse/metaclient.h"
+#include "fuse/ofile.h"
+#include "fuse/reader.h"
+#include "fuse/workq.h"
+#include "fuse/writer.h"
+
+#define WRITER_MAX_OFFSET	((uint64_t)INT64_MAX)	/* bytes */
+#define WRITER_BACKOFF_MIN_MS	200
+#define WRITER_BACKOFF_MAX_MS	3000
+
+struct writer {
+	struct mdfs	*fs;
+	struct workq	*pool;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	uint64_t	 max;		/* bytes of buffers allowed */
+	uint64_t	 buffered;	/* protected by lock */
+	unsigned	 uploads;	/* protected by lock: in flight */
+};
+
+struct upjob {
+	struct ofile	*of;
+	struct wblock	*w;
+	unsigned	 need;
+};
+
+/* ---- arithmetic ------------------------------------------------------------ */
+
+void
+writer_split(uint64_t block_size, uint64_t off, size_t n, uint64_t *index,
+    uint64_t *boff, size_t *len)
+{
+	*index = off / block_size;
+	*boff = off % block_size;
+	*len = block_size - *boff < n ? (size_t)(block_size - *boff) : n;
+}
+
+size_t
+writer_grow(size_t cap, size_t need, uint64_t block_size)
+{
+	size_t	 c = cap > 0 ? cap : WRITER_MIN_ALLOC;
+
+	while (c < need)
+		c *= 2;
+	if (c > block_size)
+		c = (size_t)block_size;
+	return c;
+}
+
+/* ---- ofile ------------------------------------------------------------------ */
+
+struct ofile *
+ofile_new(struct mdfs *fs, uint64_t ino, uint64_t size)
+{
+	struct ofile	*of = xcalloc(1, sizeof(*of));
+
+	of->fs = fs;
+	of->ino = ino;
+	of->size = size;
+	of->mtime = -1;
+	pthread_mutex_init(&of->lock, NULL);
+	pthread_cond_init(&of->cond, NULL);
+	return of;
+}
+
+static void
+release_bytes(struct writer *wr, uint64_t n)
+{
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&wr->lock);
+	wr->buffered = wr->buffered > n ? wr->buffered - n : 0;
+	pthread_cond_broadcast(&wr->cond);
+	pthread_mutex_unlock(&wr->lock);
+}
+
+void
+ofile_free(struct ofile *of)
+{
+	struct wblock	*w, *next;
+	uint64_t	 held = 0;
+
+	if (of == NULL)
+		return;
+	if (of->nwb > 0)
+		log_warnx("writer: inode %llu closed with %zu unstored "
+		    "block(s)", (unsigned long long)of->ino, of->nwb);
+	for (w = of->wb; w != NULL; w = next) {
+		next = w->next;
+		held += w->cap;
+		free(w->data);
+		free(w);
+	}
+	if (of->fs->wr != NULL)
+		release_bytes(of->fs->wr, held);
+	free(of->map);
+	pthread_mutex_destroy(&of->lock);
+	pthread_cond_destroy(&of->cond);
+	free(of);
+}
+
+struct wblock *
+writer_find(struct ofile *of, uint64_t index)
+{
+	struct wblock	*w;
+
+	for (w = of->wb; w != NULL; w = w->next)
+		if (w->index == index)
+			return w;
+	return NULL;
+}
+
+static void
+wb_remove(struct ofile *of, struct wblock *w)
+{
+	struct wblock	**pp;
+
+	for (pp = &of->wb; *pp != w; pp = &(*pp)->next)
+		;
+	*pp = w->next;
+	of->nwb--;
+}
+
+/* ---- the pool ---------------------------------------------------------------- */
+
+struct writer *
+writer_new(struct mdfs *fs)
+{
+	struct writer	*wr = xcalloc(1, sizeof(*wr));
+
+	wr->fs = fs;
+	wr->max = fs->conf.write_buffer;
+	pthread_mutex_init(&wr->lock, NULL);
+	pthread_cond_init(&wr->cond, NULL);
+	if ((wr->pool = workq_new(fs->conf.uploaders)) == NULL) {
+		log_warn("writer: uploader threads");
+		writer_free(wr);
+		return NULL;
+	}
+	return wr;
+}
+
+void
+writer_free(struct writer *wr)
+{
+	if (wr == NULL)
+		return;
+	workq_free(wr->pool);
+	pthread_mutex_destroy(&wr->lock);
+	pthread_cond_destroy(&wr->cond);
+	free(wr);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Adds addr to the exclude list unless it is there. */
+static void
+exclude_add(char (*ex)[MDFS_ADDR_MAX], size_t *n, const char *addr)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(ex[i], addr) == 0)
+			return;
+	if (*n < MDFS_EXCLUDE_MAX)
+		snprintf(ex[(*n)++], MDFS_ADDR_MAX, "%s", addr);
+}
+
+/*
+ * PUTs data along ch's chain.  On an answer fills cm->stored and ch->loc
+ * with the nodes that stored it and adds failed nodes to the exclude list.
+ * Returns 0 (an answer arrived; count the stored nodes) or -errno.
+ */
+static int
+put_block(struct mdfs *fs, struct mc_chunk *ch, const char *data, size_t len,
+    struct mc_commit *cm, char (*ex)[MDFS_ADDR_MAX], size_t *nex)
+{
+	struct httpc_req req = { 0 };
+	struct buf	 out = BUF_INIT(BUF_MAX_JSON);
+	struct httpc	*h;
+	char		 url[MDFS_ADDR_MAX + 96], chain[MDFS_MAX_CHAIN *
+			    MDFS_ADDR_MAX], err[128];
+	const cJSON	*arr, *it;
+	const char	*id, *addr;
+	cJSON		*root = NULL;
+	size_t		 cl = 0;
+	int		 rc;
+
+	chain[0] = '\0';
+	for (size_t i = 1; i < ch->nloc; i++)
+		cl += (size_t)snprintf(chain + cl, sizeof(chain) - cl, "%s%s",
+		    i > 1 ? "," : "", ch->loc[i].addr);
+	snprintf(url, sizeof(url), "http://%s%s%s", ch->loc[0].addr,
+	    DATA_PATH_BLOCKS, ch->id);
+	req.method = "PUT";
+	req.url = url;
+	req.body = data;
+	req.body_len = len;
+	req.resp = &out;
+	if ((ch->token[0] != '\0' &&
+	    httpc_req_header(&req, HTTP_HDR_TOKEN, ch->token) != 0) ||
+	    (chain[0] != '\0' &&
+	    httpc_req_header(&req, HTTP_HDR_CHAIN, chain) != 0) ||
+	    httpc_req_header(&req, "Content-Type",
+	    "application/octet-stream") != 0)
+		return -EIO;
+	h = httpc_pool_get(fs->data);
+	rc = httpc_do(h, &req, err, sizeof(err));
+	httpc_pool_put(fs->data, h);
+	if (rc != 0) {
+		log_warnx("writer: PUT block %s to %s: %s", ch->id,
+		    ch->loc[0].addr, err);
+		exclude_add(ex, nex, ch->loc[0].addr);
+		buf_release(&out);
+		return rc == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
+	}
+	if (req.status != 200 && req.status != 201) {
+		log_warnx("writer: PUT block %s to %s: HTTP %ld", ch->id,
+		    ch->loc[0].addr, req.status);
+		if (req.status != 403)
+			exclude_add(ex, nex, ch->loc[0].addr);
+		buf_release(&out);
+		return req.status == 507 ? -ENOSPC : -EIO;
+	}
+	root = out.len > 0 ? json_parse(out.data, out.len, err, sizeof(err)) :
+	    NULL;
+	buf_release(&out);
+	if (root == NULL || json_get_array(root, JF_STORED, &arr) != 0) {
+		log_warnx("writer: PUT block %s to %s: bad answer", ch->id,
+		    ch->loc[0].addr);
+		cJSON_Delete(root);
+		return -EIO;
+	}
+	cm->nstored = 0;
+	ch->nloc = 0;
+	cJSON_ArrayForEach(it, arr) {
+		if (json_get_str(it, JF_ID, &id) != 0 ||
+		    strlen(id) > MDFS_NODE_ID_MAX ||
+		    cm->nstored == MDFS_MAX_CHAIN)
+			continue;
+		snprintf(cm->stored[cm->nstored++], MDFS_NODE_ID_MAX + 1, "%s",
+		    id);
+		if (json_get_str(it, JF_ADDR, &addr) == 0 &&
+		    strlen(addr) < MDFS_ADDR_MAX) {
+			snprintf(ch->loc[ch->nloc].id, MDFS_NODE_ID_MAX + 1,
+			    "%s", id);
+			snprintf(ch->loc[ch->nloc].addr, MDFS_ADDR_MAX, "%s",
+			    addr);
+			ch->nloc++;
+		}
+	}
+	/* exclude the nodes that failed, not those only cut off behind one
+	 * (ECANCELED) or that stored it without saying so (EPROTO) */
+	if (json_get_array(root, JF_FAILED, &arr) == 0)
+		cJSON_ArrayForEach(it, arr) {
+			const char	*code = "";
+
+			(void)json_get_str(it, JF_ERROR, &code);
+			if (json_get_str(it, JF_ADDR, &addr) == 0 &&
+			    strcmp(code, "ECANCELED") != 0 &&
+			    strcmp(code, "EPROTO") != 0)
+				exclude_add(ex, nex, addr);
+		}
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* The replicas a write needs: need (min_replicas), lowered to the file's own
+ * replication (MDFS_XATTR_REPLICAS) when that is smaller.  Asked only when a
+ * block came back with fewer copies than need; called without locks. */
+static unsigned
+file_need(struct mdfs *fs, uint64_t ino, unsigned need)
+{
+	void		*v;
+	size_t		 len;
+	uint64_t	 r;
+	char		 text[32];
+
+	if (mc_getxattr(fs->mc, ino, MDFS_XATTR_REPLICAS, &v, &len) == 0) {
+		if (len < sizeof(text)) {
+			memcpy(text, v, len);
+			text[len] = '\0';
+			if (parse_u64(text, 1, MDFS_REPLICAS_MAX, &r) == 0 &&
+			    r < need)
+				need = (unsigned)r;
+		}
+		free(v);
+	}
+	return need;
+}
+
+/* Stores one block on at least need dataservers.  Fills ch and cm. */
+static int
+upload(struct mdfs *fs, uint64_t ino, const char *data, size_t len,
+    unsigned *need, struct mc_chunk *ch, struct mc_commit *cm)
+{
+	char		 id[BLOCKID_BUFSZ];
+	char		 ex[MDFS_EXCLUDE_MAX][MDFS_ADDR_MAX];
+	size_t		 nex = 0;
+	int64_t		 deadline = now_ms() + (int64_t)fs->conf.retry_time *
+			    1000;
+	long		 backoff = WRITER_BACKOFF_MIN_MS;
+	int		 rc, present, asked = 0;
+
+	if ((rc = blockid_of(data, len, id)) != 0)
+		return rc;
+	for (;;) {
+		memset(ch, 0, sizeof(*ch));
+		memset(cm, 0, sizeof(*cm));
+		rc = mc_alloc(fs->mc, ino, id, len, (const char (*)[
+		    MDFS_ADDR_MAX])ex, nex, ch, &present);
+		if (rc == -ENOSPC && nex > 0 && now_ms() + backoff <= deadline) {
+			/* every node left was excluded: they may be back */
+			nex = 0;
+			sleep_ms(backoff);
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		if (present) {
+			/* dedup: the cluster has it often enough already */
+			for (size_t i = 0; i < ch->nloc; i++)
+				snprintf(cm->stored[cm->nstored++],
+				    MDFS_NODE_ID_MAX + 1, "%s", ch->loc[i].id);
+			rc = 0;
+			break;
+		}
+		rc = put_block(fs, ch, data, len, cm, ex, &nex);
+		if (rc == 0 && cm->nstored < *need && !asked) {
+			/* short: maybe the file wants fewer copies */
+			asked = 1;
+			*need = file_need(fs, ino, *need);
+		}
+		if (rc == 0 && cm->nstored >= *need)
+			break;
+		if (rc == 0) {
+			log_warnx("writer: block %s stored on %zu of %u "
+			    "replicas needed; retrying", id, cm->nstored, *need);
+			rc = -EIO;
+		}
+		if (now_ms() + backoff > deadline) {
+			log_warnx("writer: block %s of inode %llu: giving up "
+			    "after %llu s", id, (unsigned long long)ino,
+			    (unsigned long long)fs->conf.retry_time);
+			return rc;
+		}
+		sleep_ms(backoff);
+		backoff = backoff * 2 > WRITER_BACKOFF_MAX_MS ?
+		    WRITER_BACKOFF_MAX_MS : backoff * 2;
+	}
+	memcpy(ch->id, id, BLOCKID_BUFSZ);
+	ch->len = len;
+	memcpy(cm->id, id, BLOCKID_BUFSZ);
+	cm->len = len;
+	return 0;
+}
+
+static void
+upload_run(void *arg)
+{
+	struct upjob	*j = arg;
+	struct ofile	*of = j->of;
+	struct wblock	*w = j->w;
+	struct mdfs	*fs = of->fs;
+	struct writer	*wr = fs->wr;
+	struct mc_chunk	*ch = xmalloc(sizeof(*ch));
+	struct mc_commit *cm = xmalloc(sizeof(*cm));
+	void		*keep = NULL;
+	size_t		 freed = 0, klen;
+	int		 rc;
+
+	/* w->data and w->len are stable while the block is WB_UPLOADING */
+	rc = upload(fs, of->ino, w->data, w->len, &j->need, ch, cm);
+	pthread_mutex_lock(&of->lock);
+	if (j->need < of->need)
+		of->need = j->need;	/* the file's own replication */
+	if (rc == 0) {
+		ch->index = cm->index = w->index;
+		w->ch = *ch;
+		w->cm = *cm;
+		w->state = WB_DONE;
+		keep = w->data;
+		freed = w->cap;
+		w->data = NULL;
+		w->cap = 0;
+	} else {
+		w->state = WB_DIRTY;
+		if (of->werr == 0)
+			of->werr = rc;
+	}
+	klen = w->len;
+	of->uploading--;
+	pthread_cond_broadcast(&of->cond);
+	pthread_mutex_unlock(&of->lock);
+
+	if (keep != NULL) {
+		/* the stored bytes move to the caches; the block cache charges
+		 * len, so do not let it hold a bigger allocation */
+		void	*shrunk = realloc(keep, klen > 0 ? klen : 1);
+
+		if (shrunk != NULL)
+			keep = shrunk;
+		if (fs->dc != NULL)
+			diskcache_put(fs->dc, ch->id, keep, klen);
+		blockcache_insert(fs->bc, ch->id, keep, klen);
+	}
+	pthread_mutex_lock(&wr->lock);
+	wr->uploads--;
+	wr->buffered = wr->buffered > freed ? wr->buffered - freed : 0;
+	pthread_cond_broadcast(&wr->cond);
+	pthread_mutex_unlock(&wr->lock);
+	free(ch);
+	free(cm);
+	free(j);
+}
+
+/* With of->lock held: hands w to an uploader. */
+static void
+submit(struct ofile *of, struct wblock *w)
+{
+	struct writer	*wr = of->fs->wr;
+	struct upjob	*j = xmalloc(sizeof(*j));
+
+	w->state = WB_UPLOADING;
+	of->uploading++;
+	if (of->need == 0)
+		of->need = of->fs->min_replicas;
+	j->of = of;
+	j->w = w;
+	j->need = of->need;
+	pthread_mutex_lock(&wr->lock);
+	wr->uploads++;
+	pthread_mutex_unlock(&wr->lock);
+	workq_push(wr->pool, upload_run, j);
+}
+
+/* With of->lock held: hands every dirty block to the uploaders. */
+static void
+submit_dirty(struct ofile *of)
+{
+	for (struct wblock *w = of->wb; w != NULL; w = w->next)
+		if (w->state == WB_DIRTY && w->data != NULL)
+			submit(of, w);
+}
+
+/* Reserves n bytes of buffer, waiting while over the cap and an upload is
+ * running (when none runs, waiting could not help: go over). */
+static void
+reserve(struct ofile *of, uint64_t n)
+{
+	struct writer	*wr = of->fs->wr;
+	int		 over;
+
+	pthread_mutex_lock(&wr->lock);
+	over = wr->buffered + n > wr->max;
+	pthread_mutex_unlock(&wr->lock);
+	if (over) {
+		/* a file that sits on idle dirty buffers gives them up; one
+		 * whose blocks are already uploading just waits (never cut the
+		 * block a sequential writer is filling) */
+		pthread_mutex_lock(&of->lock);
+		if (of->uploading == 0)
+			submit_dirty(of);
+		pthread_mutex_unlock(&of->lock);
+	}
+	pthread_mutex_lock(&wr->lock);
+	while (wr->buffered + n > wr->max && wr->uploads > 0)
+		pthread_cond_wait(&wr->cond, &wr->lock);
+	wr->buffered += n;
+	pthread_mutex_unlock(&wr->lock);
+}
+
+/*
+ * With of->lock held: makes the block at idx a DIRTY buffer able to take
+ * bytes [a, b), reading the old content when the write does not cover it.
+ * *budget is the reserved byte count the buffer may grow by (decremented).
+ * Returns the block, or NULL with *err set.  May drop the lock.
+ */
+static struct wblock *
+prepare(struct ofile *of, uint64_t idx, size_t a, size_t b, uint64_t *budget,
+    int *err)
+{
+	struct mdfs		*fs = of->fs;
+	const struct mc_chunk	*mc;
+	struct mc_chunk		*old = NULL;
+	struct wblock		*w;
+	void			*odata = NULL;
+	size_t			 olen = 0, cap, need;
+	uint64_t		 gen;
+	int			 rc;
+
+	for (;;) {
+		w = writer_find(of, idx);
+		if (w != NULL && w->state == WB_UPLOADING) {
+			pthread_cond_wait(&of->cond, &of->lock);
+			continue;
+		}
+		if (w != NULL && w->state == WB_DIRTY)
+			break;
+		/* a new buffer, or a stored one changed again: old bytes? */
+		if (w == NULL) {
+			if ((rc = ofile_map_ensure(of)) != 0) {
+				*err = rc;
+				goto fail;
+			}
+			if (writer_find(of, idx) != NULL)
+				continue;
+			mc = ofile_map_find(of, idx);
+		} else {
+			mc = &w->ch;
+		}
+		if (odata == NULL && mc != NULL && (a > 0 || b < mc->len)) {
+			if (old == NULL)
+				old = xmalloc(sizeof(*old));
+			*old = *mc;
+			gen = of->map_gen;
+			pthread_mutex_unlock(&of->lock);
+			rc = reader_block(fs->rd, old, &odata, &olen);
+			pthread_mutex_lock(&of->lock);
+			if (rc != 0) {
+				*err = rc == -ENOMEM ? rc : -EIO;
+				log_warnx("writer: inode %llu block %llu: "
+				    "cannot read it back for a partial write",
+				    (unsigned long long)of->ino,
+				    (unsigned long long)idx);
+				goto fail;
+			}
+			if (gen != of->map_gen || writer_find(of, idx) != w) {
+				free(odata);	/* changed meanwhile: again */
+				odata = NULL;
+			}
+			continue;
+		}
+		need = olen > b ? olen : b;
+		cap = writer_grow(0, need, fs->block_size);
+		if (w == NULL) {
+			w = xcalloc(1, sizeof(*w));
+			w->index = idx;
+			w->next = of->wb;
+			of->wb = w;
+			of->nwb++;
+		}
+		if ((w->data = malloc(cap)) == NULL) {
+			if (w->state != WB_DONE) {
+				wb_remove(of, w);
+				free(w);
+			}
+			*err = -ENOMEM;
+			goto fail;
+		}
+		*budget -= cap;
+		w->cap = cap;
+		w->state = WB_DIRTY;
+		w->len = olen;
+		if (olen > 0)
+			memcpy(w->data, odata, olen);
+		break;
+	}
+	if (b > w->cap) {
+		cap = writer_grow(w->cap, b, fs->block_size);
+		void	*p = realloc(w->data, cap);
+
+		if (p == NULL) {
+			*err = -ENOMEM;
+			goto fail;
+		}
+		*budget -= cap - w->cap;
+		w->data = p;
+		w->cap = cap;
+	}
+	free(odata);
+	free(old);
+	return w;
+fail:
+	free(odata);
+	free(old);
+	return NULL;
+}
+
+ssize_t
+writer_write(struct ofile *of, uint64_t off, const char *buf, size_t n,
+    int append)
+{
+	struct mdfs	*fs = of->fs;
+	struct wblock	*w;
+	uint64_t	 idx, boff, budget;
+	size_t		 done = 0, piece;
+	int		 err = 0;
+
+	if (n == 0)
+		return 0;
+	while (done < n) {
+		budget = fs->block_size;
+		reserve(of, budget);
+		pthread_mutex_lock(&of->lock);
+		if (append && done == 0)
+			off = of->size;
+		if (off > WRITER_MAX_OFFSET - n) {
+			pthread_mutex_unlock(&of->lock);
+			release_bytes(fs->wr, budget);
+			return -EFBIG;
+		}
+		writer_split(fs->block_size, off + done, n - done, &idx, &boff,
+		    &piece);
+		w = prepare(of, idx, (size_t)boff, (size_t)boff + piece,
+		    &budget, &err);
+		if (w == NULL) {
+			pthread_mutex_unlock(&of->lock);
+			release_bytes(fs->wr, budget);
+			return done > 0 ? (ssize_t)done : err;
+		}
+		if (boff > w->len)
+			memset(w->data + w->len, 0, boff - w->len);
+		memcpy(w->data + boff, buf + done, piece);
+		if (boff + piece > w->len)
+			w->len = boff + piece;
+		w->gen++;
+		done += piece;
+		if (off + done > of->size)
+			of->size = off + done;
+		if (off + done > of->wend)
+			of->wend = off + done;
+		of->mtime = now_ns();
+		of->wseq++;
+		of->dirty = 1;
+		if (w->len == fs->block_size && boff + piece == fs->block_size)
+			submit(of, w);
+		pthread_mutex_unlock(&of->lock);
+		release_bytes(fs->wr, budget);
+	}
+	return (ssize_t)n;
+}
+
+int
+writer_flush(struct ofile *of)
+{
+	struct mdfs	*fs = of->fs;
+	struct mc_commit *cms = NULL;
+	uint64_t	*gens = NULL, size, wseq, end;
+	struct mc_attr	 attr;
+	struct wblock	*w, *next;
+	size_t		 n = 0, done;
+	int64_t		 mtime;
+	int		 rc = 0;
+
+	pthread_mutex_lock(&of->lock);
+	while (of->committing)
+		pthread_cond_wait(&of->cond, &of->lock);
+	of->committing = 1;
+	submit_dirty(of);
+	while (of->uploading > 0)
+		pthread_cond_wait(&of->cond, &of->lock);
+	if (of->werr != 0) {
+		rc = of->werr;
+		of->werr = 0;
+		goto out;
+	}
+	if (!of->dirty && of->nwb == 0)
+		goto out;
+	cms = xcalloc(of->nwb > 0 ? of->nwb : 1, sizeof(*cms));
+	gens = xcalloc(of->nwb > 0 ? of->nwb : 1, sizeof(*gens));
+	size = of->wend;
+	for (w = of->wb; w != NULL; w = w->next) {
+		if (w->state != WB_DONE)
+			continue;	/* re-dirtied by a write just now */
+		cms[n] = w->cm;
+		cms[n].index = w->index;
+		gens[n] = w->gen;
+		end = w->index * fs->block_size + w->len;
+		if (end > size)
+			size = end;
+		n++;
+	}
+	mtime = of->mtime;
+	wseq = of->wseq;
+	pthread_mutex_unlock(&of->lock);
+
+	/* at most MDFS_BLOCKMAP_MAX chunks per commit; the size goes with
+	 * every part (chunks must lie within it) */
+	for (done = 0; rc == 0 && (done < n || n == 0);) {
+		size_t	 k = n - done > MDFS_BLOCKMAP_MAX ? MDFS_BLOCKMAP_MAX :
+		    n - done;
+
+		rc = mc_commit(fs->mc, of->ino, size, mtime, cms + done, k,
+		    &attr);
+		done += k;
+		if (n == 0)
+			break;
+	}
+
+	pthread_mutex_lock(&of->lock);
+	if (rc != 0) {
+		log_warnx("writer: commit of inode %llu failed: %s",
+		    (unsigned long long)of->ino, strerror(-rc));
+		goto out;
+	}
+	for (w = of->wb; w != NULL; w = next) {
+		next = w->next;
+		if (w->state != WB_DONE)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (cms[i].index == w->index && gens[i] == w->gen) {
+				wb_remove(of, w);
+				free(w->data);
+				free(w);
+				break;
+			}
+	}
+	if (of->wseq == wseq) {
+		of->dirty = 0;
+		of->wend = 0;
+	}
+	if (attr.size > of->size)
+		of->size = attr.size;
+	ofile_map_invalidate(of);
+out:
+	of->committing = 0;
+	pthread_cond_broadcast(&of->cond);
+	pthread_mutex_unlock(&of->lock);
+	free(cms);
+	free(gens);
+	return rc;
+}
+
+void
+writer_truncated(struct ofile *of, uint64_t size)
+{
+	pthread_mutex_lock(&of->lock);
+	of->size = size;
+	if (of->wend > size)
+		of->wend = size;
+	ofile_map_invalidate(of);
+	pthread_mutex_unlock(&of->lock);
+}
+
+void
+writer_patch_attr(struct ofile *of, struct mc_attr *a)
+{
+	pthread_mutex_lock(&of->lock);
+	if (of->dirty || of->nwb > 0) {
+		a->size = of->size;
+		if (of->mtime > a->mtime) {
+			a->mtime = of->mtime;
+			a->ctime = of->mtime > a->ctime ? of->mtime : a->ctime;
+		}
+	} else if (of->size > a->size) {
+		a->size = of->size;
+	}
+	pthread_mutex_unlock(&of->lock);
+}

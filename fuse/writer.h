@@ -1,0 +1,54 @@
+/*
+ * writer: the write side of the data path -- per-file block buffers, the
+ * uploader pool, commits of the block map.  The consistency argument is the
+ * comment at the top of writer.c.  Thread-safe (see ofile.h for locking).
+ */
+#ifndef MINIDFS_FUSE_WRITER_H
+#define MINIDFS_FUSE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mdfs;
+struct mc_attr;
+struct ofile;
+struct writer;
+struct wblock;
+
+#define WRITER_MIN_ALLOC	(64u * 1024)	/* first buffer of a block */
+
+/* Starts the uploader pool (fs->conf.uploaders threads) with at most
+ * fs->conf.write_buffer bytes of buffers.  NULL when threads fail. */
+struct writer	*writer_new(struct mdfs *);
+/* Stops the pool (after the queued uploads).  NULL is a no-op. */
+void		 writer_free(struct writer *);
+
+/* Writes n bytes at off (at the end of the file when append).  Returns n or
+ * -errno (-EIO when an existing block could not be read back for a partial
+ * overwrite, -EFBIG past the largest offset).  The data is acknowledged to
+ * the application but not yet stored: see writer_flush. */
+ssize_t		 writer_write(struct ofile *, uint64_t off, const char *buf,
+		    size_t n, int append);
+/* Uploads every pending block, waits for the uploads, commits the block
+ * map and size.  Returns 0, or the first error since the last flush
+ * (-EIO, -ENOSPC, -ETIMEDOUT ...): pending data stays buffered and a later
+ * flush tries again. */
+int		 writer_flush(struct ofile *);
+/* After a truncate of an open file to size (the map went stale). */
+void		 writer_truncated(struct ofile *, uint64_t size);
+/* Overlays the pending size and mtime of an open file on attributes from
+ * the metaserver. */
+void		 writer_patch_attr(struct ofile *, struct mc_attr *);
+/* With of->lock held: the pending block at index, or NULL. */
+struct wblock	*writer_find(struct ofile *, uint64_t index);
+
+/* Pure arithmetic (tests): the piece of a write of n bytes at off that
+ * falls in its first block: block index, offset inside it, length. */
+void		 writer_split(uint64_t block_size, uint64_t off, size_t n,
+		    uint64_t *index, uint64_t *boff, size_t *len);
+/* The next buffer capacity for a block that must hold need bytes, growing
+ * from cap (doubling from WRITER_MIN_ALLOC, never past block_size). */
+size_t		 writer_grow(size_t cap, size_t need, uint64_t block_size);
+
+#endif /* MINIDFS_FUSE_WRITER_H */

@@ -1,0 +1,215 @@
+/*
+ * check_fusecore: the pure parts of the mount daemon's core: the writer's
+ * block arithmetic, the SOURCE parser (common/metaconn's, as main() uses
+ * it), the inode table's lookup counts and open files, and the work queue.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/metaconn.h"
+#include "fuse/inode.h"
+#include "fuse/mdfs.h"
+#include "fuse/metaclient.h"
+#include "fuse/ofile.h"
+#include "fuse/workq.h"
+#include "fuse/writer.h"
+#include "tests/lib/check_main.h"
+
+#define MiB	(1024u * 1024)
+
+START_TEST(test_split)
+{
+	uint64_t	 idx, boff;
+	size_t		 len;
+
+	writer_split(4 * MiB, 0, 10, &idx, &boff, &len);
+	ck_assert_uint_eq(idx, 0);
+	ck_assert_uint_eq(boff, 0);
+	ck_assert_uint_eq(len, 10);
+	/* a write across a block boundary: the first piece ends at it */
+	writer_split(4 * MiB, 4 * MiB - 1, 2, &idx, &boff, &len);
+	ck_assert_uint_eq(idx, 0);
+	ck_assert_uint_eq(boff, 4 * MiB - 1);
+	ck_assert_uint_eq(len, 1);
+	writer_split(4 * MiB, 4 * MiB, 1 * MiB, &idx, &boff, &len);
+	ck_assert_uint_eq(idx, 1);
+	ck_assert_uint_eq(boff, 0);
+	ck_assert_uint_eq(len, 1 * MiB);
+	writer_split(4 * MiB, 9 * MiB + 5, 8 * MiB, &idx, &boff, &len);
+	ck_assert_uint_eq(idx, 2);
+	ck_assert_uint_eq(boff, 1 * MiB + 5);
+	ck_assert_uint_eq(len, 3 * MiB - 5);
+}
+END_TEST
+
+START_TEST(test_grow)
+{
+	ck_assert_uint_eq(writer_grow(0, 1, 4 * MiB), WRITER_MIN_ALLOC);
+	ck_assert_uint_eq(writer_grow(0, WRITER_MIN_ALLOC + 1, 4 * MiB),
+	    2 * WRITER_MIN_ALLOC);
+	ck_assert_uint_eq(writer_grow(WRITER_MIN_ALLOC, WRITER_MIN_ALLOC + 1,
+	    4 * MiB), 2 * WRITER_MIN_ALLOC);
+	ck_assert_uint_eq(writer_grow(2 * MiB, 3 * MiB, 4 * MiB), 4 * MiB);
+	/* never past the block size, even for odd block sizes */
+	ck_assert_uint_eq(writer_grow(0, 100000, 100000), 100000);
+	ck_assert_uint_eq(writer_grow(0, 10, 1000), 1000);
+}
+END_TEST
+
+START_TEST(test_source_ok)
+{
+	char	 a[METACONN_ADDRS_MAX][MDFS_ADDR_MAX], err[128];
+
+	ck_assert_int_eq(metaconn_parse_list("127.0.0.1:8000", a, err,
+	    sizeof(err)), 1);
+	ck_assert_str_eq(a[0], "127.0.0.1:8000");
+	ck_assert_int_eq(metaconn_parse_list("m1:8000,m2:9,[::1]:65535", a, err,
+	    sizeof(err)), 3);
+	ck_assert_str_eq(a[1], "m2:9");
+	ck_assert_str_eq(a[2], "[::1]:65535");
+}
+END_TEST
+
+static const char *const bad_sources[] = {
+	"", "m1", "m1:", ":80", "m1:0", "m1:65536", "m1:80,", ",m1:80",
+	"m1:80,,m2:80", "m1:8x", "m1:-1", "m1:123456789",
+	"a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1,a:1",
+};
+
+START_TEST(test_source_bad)
+{
+	char	 a[METACONN_ADDRS_MAX][MDFS_ADDR_MAX], err[128] = "";
+
+	ck_assert_int_eq(metaconn_parse_list(bad_sources[_i], a, err,
+	    sizeof(err)), -EINVAL);
+	ck_assert_int_ne(err[0], '\0');
+}
+END_TEST
+
+START_TEST(test_source_too_long)
+{
+	char	 a[METACONN_ADDRS_MAX][MDFS_ADDR_MAX], err[128];
+	char	 s[MDFS_ADDR_MAX + 16];
+
+	memset(s, 'h', sizeof(s));
+	memcpy(s + MDFS_ADDR_MAX, ":80", 4);
+	ck_assert_int_eq(metaconn_parse_list(s, a, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(metaconn_parse_list(NULL, a, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_inode_counts)
+{
+	struct inodes	*t = inodes_new();
+
+	inodes_ref(t, 5, 1);
+	inodes_ref(t, 5, 2);
+	ck_assert_uint_eq(inodes_lookups(t, 5), 3);
+	ck_assert_uint_eq(inodes_count(t), 1);
+	inodes_forget(t, 5, 2);
+	ck_assert_uint_eq(inodes_lookups(t, 5), 1);
+	/* forgetting more than known never goes below zero, drops it */
+	inodes_forget(t, 5, 10);
+	ck_assert_uint_eq(inodes_lookups(t, 5), 0);
+	ck_assert_uint_eq(inodes_count(t), 0);
+	inodes_forget(t, 42, 1);	/* unknown: no-op */
+	ck_assert_uint_eq(inodes_count(t), 0);
+	inodes_free(t);
+}
+END_TEST
+
+static void
+count_open(struct ofile *of, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+START_TEST(test_inode_open_files)
+{
+	struct mdfs	 fs = { 0 };
+	struct inodes	*t = inodes_new();
+	struct ofile	*a, *b;
+	int		 n = 0;
+
+	fs.block_size = MiB;
+	a = inodes_open(t, &fs, 7, 100);
+	b = inodes_open(t, &fs, 7, 999);
+	ck_assert_ptr_eq(a, b);		/* one ofile per inode */
+	ck_assert_uint_eq(a->size, 100);
+	ck_assert_ptr_null(inodes_get(t, 8));
+	ck_assert_ptr_eq(inodes_get(t, 7), a);
+	inodes_put(t, a);
+	inodes_foreach_open(t, count_open, &n);
+	ck_assert_int_eq(n, 1);
+	inodes_forget(t, 7, 1);		/* open keeps the entry */
+	ck_assert_uint_eq(inodes_count(t), 1);
+	inodes_put(t, a);
+	inodes_put(t, b);
+	ck_assert_ptr_null(inodes_get(t, 7));
+	ck_assert_uint_eq(inodes_count(t), 0);
+	inodes_free(t);
+}
+END_TEST
+
+struct counter {
+	pthread_mutex_t	 lock;
+	int		 n;
+};
+
+static void
+bump(void *arg)
+{
+	struct counter	*c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	c->n++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+START_TEST(test_workq)
+{
+	struct counter	 c = { PTHREAD_MUTEX_INITIALIZER, 0 };
+	struct workq	*wq = workq_new(3);
+
+	ck_assert_ptr_nonnull(wq);
+	for (int i = 0; i < 1000; i++)
+		workq_push(wq, bump, &c);
+	workq_free(wq);		/* runs what is queued before stopping */
+	ck_assert_int_eq(c.n, 1000);
+	workq_free(NULL);
+}
+END_TEST
+
+static Suite *
+fusecore_suite(void)
+{
+	Suite	*s = suite_create("fusecore");
+	TCase	*tc;
+
+	tc = tcase_create("core");
+	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_grow);
+	tcase_add_test(tc, test_source_ok);
+	tcase_add_test(tc, test_inode_counts);
+	tcase_add_test(tc, test_inode_open_files);
+	tcase_add_test(tc, test_workq);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_loop_test(tc, test_source_bad, 0,
+	    sizeof(bad_sources) / sizeof(bad_sources[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_test(tc, test_source_too_long);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return check_main(fusecore_suite());
+}

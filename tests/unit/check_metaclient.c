@@ -1,0 +1,351 @@
+/*
+ * check_metaclient: the mount daemon's metaserver client (over
+ * common/metaconn) against small in-process HTTP servers (common/httpd):
+ * following a standby's 307 to the leader, failing over past a dead
+ * address, bounded retries (a standby with no leader ends in ETIMEDOUT,
+ * never EAGAIN), error bodies decoded to errno without retrying, malformed
+ * answers, and the base64 of xattr values.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/errmap.h"
+#include "common/httpc.h"
+#include "common/httpd.h"
+#include "common/json.h"
+#include "common/protocol.h"
+#include "fuse/metaclient.h"
+#include "tests/lib/check_main.h"
+
+struct fake {
+	struct httpd	*h;
+	char		 addr[64];
+	char		 leader[64];	/* standby: where to send clients */
+	int		 mode;		/* FAKE_* */
+	int		 calls;
+};
+
+enum { FAKE_LEADER, FAKE_STANDBY, FAKE_NOLEADER, FAKE_BADATTR };
+
+static void
+attr_json(cJSON *o, uint64_t ino)
+{
+	cJSON	*a = json_new_object();
+
+	json_add_u64(a, JF_INO, ino);
+	json_add_num(a, JF_MODE, 0100644);
+	json_add_num(a, JF_UID, 1000);
+	json_add_num(a, JF_GID, 100);
+	json_add_u64(a, JF_SIZE, UINT64_C(5000000000));
+	json_add_num(a, JF_NLINK, 1);
+	json_add_u64(a, JF_RDEV, 0);
+	json_add_i64(a, JF_ATIME, -1000000000LL);
+	json_add_i64(a, JF_MTIME, INT64_C(1700000000123456789));
+	json_add_i64(a, JF_CTIME, 5);
+	json_add_num(a, JF_BLKSIZE, 4194304);
+	json_add_u64(a, JF_BLOCKS, 9765625);
+	json_add_u64(a, JF_GENERATION, 3);
+	cJSON_AddItemToObject(o, JF_ATTR, a);
+}
+
+static void
+h_any(struct httpd_req *req, struct httpd_resp *resp)
+{
+	struct fake	*f = httpd_arg(req);
+	const cJSON	*j = httpd_json(req);
+	const char	*path = httpd_path(req), *name, *v;
+	uint64_t	 ino = 0;
+	cJSON		*o;
+
+	__atomic_add_fetch(&f->calls, 1, __ATOMIC_SEQ_CST);
+	if (f->mode == FAKE_STANDBY) {
+		(void)httpd_resp_header(resp, HTTP_HDR_LEADER, f->leader);
+		httpd_resp_error(resp, EIO, "not the leader");
+		resp->status = 307;
+		return;
+	}
+	if (f->mode == FAKE_NOLEADER) {
+		/* protocol.h's standby answer while no leader is known */
+		o = errmap_body(EAGAIN, "no leader yet");
+		json_add_str(o, JF_LEADER, "");
+		httpd_resp_json(resp, 503, o);
+		return;
+	}
+	o = json_new_object();
+	if (strcmp(path, META_ROUTE_FS_LOOKUP) == 0 &&
+	    json_get_str(j, JF_NAME, &name) == 0 &&
+	    strcmp(name, "missing") == 0) {
+		cJSON_Delete(o);
+		httpd_resp_error(resp, ENOENT, "no such entry");
+		return;
+	}
+	if (strcmp(path, META_ROUTE_FS_GETXATTR) == 0) {
+		/* the value is the name, base64'ed by the test itself */
+		(void)json_get_str(j, JF_NAME, &v);
+		json_add_str(o, JF_VALUE, v + strlen("user."));
+		httpd_resp_json(resp, 200, o);
+		return;
+	}
+	(void)json_get_u64(j, JF_INO, &ino);
+	if (f->mode == FAKE_BADATTR)
+		json_add_str(o, JF_ATTR, "not an object");
+	else
+		attr_json(o, ino != 0 ? ino : 1);
+	httpd_resp_json(resp, 200, o);
+}
+
+static const struct httpd_route fake_routes[] = {
+	{ "POST", "/v1/fs/{name}", 65536, HTTPD_JSON, h_any, NULL, NULL,
+	    NULL },
+	{ NULL }
+};
+
+static struct fake *
+fake_start(int mode, const char *leader)
+{
+	struct fake		*f = calloc(1, sizeof(*f));
+	struct httpd_options	 o = { 0 };
+	char			 err[128];
+
+	ck_assert_ptr_nonnull(f);
+	f->mode = mode;
+	if (leader != NULL)
+		snprintf(f->leader, sizeof(f->leader), "%s", leader);
+	o.listen = "127.0.0.1:0";
+	o.routes = fake_routes;
+	o.arg = f;
+	f->h = httpd_start(&o, err, sizeof(err));
+	ck_assert_msg(f->h != NULL, "httpd_start: %s", err);
+	snprintf(f->addr, sizeof(f->addr), "127.0.0.1:%u", httpd_port(f->h));
+	return f;
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	httpd_stop(f->h);
+	free(f);
+}
+
+/* A loopback port nobody listens on. */
+static unsigned
+dead_port(void)
+{
+	struct sockaddr_in	 sa = { 0 };
+	socklen_t		 len = sizeof(sa);
+	int			 fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned		 port;
+
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static struct metaclient *
+client(const char *source, long retry_ms)
+{
+	struct metaclient	*mc = NULL;
+	char			 err[128];
+
+	ck_assert_int_eq(mc_new(source, NULL, 0, retry_ms, 2000, &mc, err,
+	    sizeof(err)), 0);
+	return mc;
+}
+
+static double
+now_s(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+setup(void)
+{
+	httpc_global_init();
+}
+
+START_TEST(test_attr_decoded)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 2000);
+	struct mc_attr		 a;
+
+	ck_assert_int_eq(mc_getattr(mc, 42, &a), 0);
+	ck_assert_uint_eq(a.ino, 42);
+	ck_assert_uint_eq(a.mode, 0100644);
+	ck_assert_uint_eq(a.uid, 1000);
+	ck_assert_uint_eq(a.gid, 100);
+	ck_assert_uint_eq(a.size, UINT64_C(5000000000));
+	ck_assert_int_eq(a.atime, -1000000000LL);
+	ck_assert_int_eq(a.mtime, INT64_C(1700000000123456789));
+	ck_assert_uint_eq(a.blksize, 4194304);
+	ck_assert_uint_eq(a.generation, 3);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
+START_TEST(test_follows_redirect)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct fake		*s = fake_start(FAKE_STANDBY, l->addr);
+	struct metaclient	*mc = client(s->addr, 2000);
+	struct mc_attr		 a;
+
+	ck_assert_int_eq(mc_getattr(mc, 7, &a), 0);
+	ck_assert_uint_eq(a.ino, 7);
+	ck_assert_int_eq(s->calls, 1);
+	ck_assert_int_eq(l->calls, 1);
+	/* the leader is remembered: the standby is not asked again */
+	ck_assert_int_eq(mc_getattr(mc, 8, &a), 0);
+	ck_assert_int_eq(s->calls, 1);
+	ck_assert_int_eq(l->calls, 2);
+	mc_free(mc);
+	fake_stop(s);
+	fake_stop(l);
+}
+END_TEST
+
+START_TEST(test_fails_over_dead_address)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc;
+	struct mc_attr		 a;
+	char			 src[160];
+
+	snprintf(src, sizeof(src), "127.0.0.1:%u,%s", dead_port(), l->addr);
+	mc = client(src, 5000);
+	ck_assert_int_eq(mc_getattr(mc, 9, &a), 0);
+	ck_assert_uint_eq(a.ino, 9);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
+START_TEST(test_error_not_retried)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 5000);
+	struct mc_attr		 a;
+
+	ck_assert_int_eq(mc_lookup(mc, 1, "missing", &a), -ENOENT);
+	ck_assert_int_eq(l->calls, 1);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
+START_TEST(test_bounded_when_all_dead)
+{
+	struct metaclient	*mc;
+	struct mc_attr		 a;
+	char			 src[64];
+	double			 t0 = now_s();
+	int			 rc;
+
+	snprintf(src, sizeof(src), "127.0.0.1:%u", dead_port());
+	mc = client(src, 800);
+	rc = mc_getattr(mc, 1, &a);
+	ck_assert_msg(rc == -EIO || rc == -ETIMEDOUT, "rc %d", rc);
+	ck_assert_double_lt(now_s() - t0, 5.0);
+	mc_free(mc);
+}
+END_TEST
+
+START_TEST(test_bounded_without_leader)
+{
+	struct fake		*n = fake_start(FAKE_NOLEADER, NULL);
+	struct metaclient	*mc = client(n->addr, 800);
+	struct mc_attr		 a;
+	double			 t0 = now_s();
+
+	ck_assert_int_eq(mc_getattr(mc, 1, &a), -ETIMEDOUT);
+	ck_assert_double_lt(now_s() - t0, 5.0);
+	ck_assert_int_ge(n->calls, 2);	/* it did retry */
+	mc_free(mc);
+	fake_stop(n);
+}
+END_TEST
+
+START_TEST(test_bad_answer)
+{
+	struct fake		*b = fake_start(FAKE_BADATTR, NULL);
+	struct metaclient	*mc = client(b->addr, 2000);
+	struct mc_attr		 a;
+
+	ck_assert_int_eq(mc_getattr(mc, 1, &a), -EIO);
+	mc_free(mc);
+	fake_stop(b);
+}
+END_TEST
+
+START_TEST(test_xattr_base64)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 2000);
+	void			*v;
+	size_t			 len;
+
+	/* "user.<b64>": the fake answers the b64 part as the value */
+	ck_assert_int_eq(mc_getxattr(mc, 1, "user.AAEC", &v, &len), 0);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_int_eq(memcmp(v, "\0\1\2", 3), 0);
+	free(v);
+	ck_assert_int_eq(mc_getxattr(mc, 1, "user.aGk=", &v, &len), 0);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_int_eq(memcmp(v, "hi", 2), 0);
+	free(v);
+	ck_assert_int_eq(mc_getxattr(mc, 1, "user.", &v, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	free(v);
+	ck_assert_int_eq(mc_getxattr(mc, 1, "user.abc", &v, &len), -EIO);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
+static Suite *
+metaclient_suite(void)
+{
+	Suite	*s = suite_create("metaclient");
+	TCase	*tc;
+
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_attr_decoded);
+	tcase_add_test(tc, test_follows_redirect);
+	tcase_add_test(tc, test_fails_over_dead_address);
+	tcase_add_test(tc, test_xattr_base64);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_error_not_retried);
+	tcase_add_test(tc, test_bounded_when_all_dead);
+	tcase_add_test(tc, test_bounded_without_leader);
+	tcase_add_test(tc, test_bad_answer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return check_main(metaclient_suite());
+}
