@@ -74,7 +74,12 @@ nsstore_commit(void *arg, const struct ns_batch *b)
 			log_warnx("namespace write: %s", err);
 			election_step_down(st->election, "a namespace write "
 			    "failed; the outcome is unknown");
-			return rc;
+			/* protocol.h: etcd trouble reaches clients as 504
+			 * ETIMEDOUT or 503 ENOTCONN, never as a transport
+			 * errno of ours (ECONNREFUSED would reach an
+			 * application as "Connection refused"). */
+			return rc == -ETIMEDOUT || rc == -ENOMEM ? rc :
+			    -ENOTCONN;
 		}
 		if (!res.succeeded) {
 			etcd_txn_result_release(&res);
