@@ -21,6 +21,7 @@
 #include "common/httpc.h"
 #include "common/json.h"
 #include "common/metaconn.h"
+#include "common/names.h"
 #include "common/protocol.h"
 #include "common/strnum.h"
 #include "common/token.h"
@@ -33,21 +34,7 @@
 int
 adminapi_node_name_valid(const char *name)
 {
-	size_t	 i;
-
-	if (name == NULL || name[0] == '\0')
-		return 0;
-	for (i = 0; name[i] != '\0'; i++) {
-		char c = name[i];
-
-		if (i >= MDFS_NODE_ID_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-'))
-			return 0;
-	}
-	return 1;
+	return names_node_id_valid(name);
 }
 
 static void

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +37,6 @@
 /* gRPC status codes that the gateway puts in "code" */
 #define GRPC_NOT_FOUND		5
 #define GRPC_UNAVAILABLE	14
-
-void
-etcd_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 long
 etcd_now_ms(void)
@@ -240,7 +227,7 @@ parse_endpoint(const char *s, char **out, char *err, size_t errlen)
 		scheme = "https";
 		p += 8;
 	} else if (strstr(p, "://") != NULL) {
-		etcd_set_err(err, errlen, "etcd endpoint \"%s\": only http:// "
+		httpc_set_err(err, errlen, "etcd endpoint \"%s\": only http:// "
 		    "and https:// are supported", s);
 		return -EINVAL;
 	}
@@ -251,7 +238,7 @@ parse_endpoint(const char *s, char **out, char *err, size_t errlen)
 		/* [v6addr]:port */
 		if ((colon = memchr(p, ']', end - p)) == NULL ||
 		    colon[1] != ':') {
-			etcd_set_err(err, errlen, "etcd endpoint \"%s\": want "
+			httpc_set_err(err, errlen, "etcd endpoint \"%s\": want "
 			    "[address]:port", s);
 			return -EINVAL;
 		}
@@ -259,7 +246,7 @@ parse_endpoint(const char *s, char **out, char *err, size_t errlen)
 	} else
 		colon = memchr(p, ':', end - p);
 	if (colon == NULL || colon == p) {
-		etcd_set_err(err, errlen, "etcd endpoint \"%s\": want "
+		httpc_set_err(err, errlen, "etcd endpoint \"%s\": want "
 		    "host:port", s);
 		return -EINVAL;
 	}
@@ -267,17 +254,17 @@ parse_endpoint(const char *s, char **out, char *err, size_t errlen)
 	plen = end - colon - 1;
 	if (hlen > ETCD_HOST_MAX || memchr(p, '/', hlen) != NULL ||
 	    memchr(p, ' ', hlen) != NULL || memchr(p, '@', hlen) != NULL) {
-		etcd_set_err(err, errlen, "etcd endpoint \"%s\": bad host", s);
+		httpc_set_err(err, errlen, "etcd endpoint \"%s\": bad host", s);
 		return -EINVAL;
 	}
 	if (plen == 0 || plen >= sizeof(port)) {
-		etcd_set_err(err, errlen, "etcd endpoint \"%s\": bad port", s);
+		httpc_set_err(err, errlen, "etcd endpoint \"%s\": bad port", s);
 		return -EINVAL;
 	}
 	memcpy(port, colon + 1, plen);
 	port[plen] = '\0';
 	if (parse_u64(port, 1, 65535, &n) != 0) {
-		etcd_set_err(err, errlen, "etcd endpoint \"%s\": bad port "
+		httpc_set_err(err, errlen, "etcd endpoint \"%s\": bad port "
 		    "\"%s\"", s, port);
 		return -EINVAL;
 	}
@@ -294,23 +281,23 @@ etcd_new(const struct etcd_options *opts, char *err, size_t errlen)
 
 	if (opts == NULL || opts->endpoints == NULL ||
 	    opts->nendpoints == 0) {
-		etcd_set_err(err, errlen, "etcd: no endpoints");
+		httpc_set_err(err, errlen, "etcd: no endpoints");
 		return NULL;
 	}
 	if (opts->nendpoints > ETCD_MAX_ENDPOINTS) {
-		etcd_set_err(err, errlen, "etcd: %zu endpoints, at most %d",
+		httpc_set_err(err, errlen, "etcd: %zu endpoints, at most %d",
 		    opts->nendpoints, ETCD_MAX_ENDPOINTS);
 		return NULL;
 	}
 	if (opts->timeout_ms < 0 || opts->connect_timeout_ms < 0) {
-		etcd_set_err(err, errlen, "etcd: negative timeout");
+		httpc_set_err(err, errlen, "etcd: negative timeout");
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->endpoints = xcalloc(opts->nendpoints, sizeof(*c->endpoints));
 	for (i = 0; i < opts->nendpoints; i++) {
 		if (opts->endpoints[i] == NULL) {
-			etcd_set_err(err, errlen, "etcd: endpoint %zu is NULL",
+			httpc_set_err(err, errlen, "etcd: endpoint %zu is NULL",
 			    i);
 			goto fail;
 		}
@@ -338,7 +325,7 @@ etcd_new(const struct etcd_options *opts, char *err, size_t errlen)
 	hopts.timeout_ms = c->timeout_ms;
 	c->pool = httpc_pool_new(&hopts, ETCD_POOL_IDLE);
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
-		etcd_set_err(err, errlen, "etcd: pthread_mutex_init failed");
+		httpc_set_err(err, errlen, "etcd: pthread_mutex_init failed");
 		httpc_pool_free(c->pool);
 		c->pool = NULL;
 		goto fail;
@@ -429,7 +416,7 @@ etcd_call(struct etcd_client *c, const char *path, const cJSON *body,
 	text = json_print(body);
 	deadline = etcd_now_ms() + c->timeout_ms;
 	start = etcd_cur(c);
-	etcd_set_err(err, errlen, "etcd %s: no endpoint", path);
+	httpc_set_err(err, errlen, "etcd %s: no endpoint", path);
 	for (i = 0; i < c->nendpoints; i++) {
 		idx = (start + i) % c->nendpoints;
 		if ((left = deadline - etcd_now_ms()) <= 0) {
@@ -455,7 +442,7 @@ etcd_call(struct etcd_client *c, const char *path, const cJSON *body,
 		rc = httpc_do(h, &req, herr, sizeof(herr));
 		httpc_pool_put(c->pool, h);
 		if (rc != 0) {
-			etcd_set_err(err, errlen, "etcd %s at %s: %s", path,
+			httpc_set_err(err, errlen, "etcd %s at %s: %s", path,
 			    c->endpoints[idx], herr);
 			if (!is_unreachable(rc)) {
 				last = rc;
@@ -470,7 +457,7 @@ etcd_call(struct etcd_client *c, const char *path, const cJSON *body,
 		if (req.status >= 200 && req.status < 300) {
 			etcd_set_cur(c, idx);
 			if (root == NULL) {
-				etcd_set_err(err, errlen, "etcd %s at %s: bad "
+				httpc_set_err(err, errlen, "etcd %s at %s: bad "
 				    "answer: %s", path, c->endpoints[idx],
 				    ans.len > 0 ? perr : "empty body");
 				last = -EPROTO;
@@ -490,7 +477,7 @@ etcd_call(struct etcd_client *c, const char *path, const cJSON *body,
 			if (json_get_i64(root, "code", &code) != 0)
 				code = 0;
 		}
-		etcd_set_err(err, errlen, "etcd %s at %s: HTTP %ld: %s", path,
+		httpc_set_err(err, errlen, "etcd %s at %s: HTTP %ld: %s", path,
 		    c->endpoints[idx], req.status,
 		    msg != NULL ? msg : "no error message");
 		cJSON_Delete(root);
@@ -612,7 +599,7 @@ do_range(struct etcd_client *c, const char *start, int after,
 
 	req = json_new_object();
 	if ((rc = add_range_keys(c, req, start, after, end, prefix_of)) != 0) {
-		etcd_set_err(err, errlen, "etcd range: encoding keys: %s",
+		httpc_set_err(err, errlen, "etcd range: encoding keys: %s",
 		    strerror(-rc));
 		cJSON_Delete(req);
 		return rc;
@@ -628,8 +615,8 @@ do_range(struct etcd_client *c, const char *start, int after,
 	if (rc != 0)
 		return rc;
 	if ((rc = etcd_parse_range(c, ans, res)) != 0)
-		etcd_set_err(err, errlen, "etcd /v3/kv/range at %s: bad answer",
-		    etcd_endpoint(c));
+		httpc_set_err(err, errlen,
+		    "etcd /v3/kv/range at %s: bad answer", etcd_endpoint(c));
 	cJSON_Delete(ans);
 	return rc;
 }
@@ -641,7 +628,7 @@ etcd_range(struct etcd_client *c, const char *start, const char *end,
 {
 	etcd_range_release(res);
 	if (start == NULL || limit < 0 || rev < 0) {
-		etcd_set_err(err, errlen, "etcd range: bad arguments");
+		httpc_set_err(err, errlen, "etcd range: bad arguments");
 		return -EINVAL;
 	}
 	return do_range(c, start, 0, end, start, limit, rev, keys_only, res,
@@ -657,7 +644,7 @@ etcd_range_next(struct etcd_client *c, const char *start, const char *end,
 	int			 rc;
 
 	if (start == NULL || limit < 0 || res->count == 0) {
-		etcd_set_err(err, errlen, "etcd range: no page to continue");
+		httpc_set_err(err, errlen, "etcd range: no page to continue");
 		return -EINVAL;
 	}
 	rc = do_range(c, res->kvs[res->count - 1].key, 1, end, start, limit,
@@ -680,7 +667,7 @@ etcd_get(struct etcd_client *c, const char *key, struct etcd_kv *kv,
 	int			 rc;
 
 	if (key == NULL) {
-		etcd_set_err(err, errlen, "etcd get: no key");
+		httpc_set_err(err, errlen, "etcd get: no key");
 		return -EINVAL;
 	}
 	req = json_new_object();
@@ -693,13 +680,13 @@ etcd_get(struct etcd_client *c, const char *key, struct etcd_kv *kv,
 	if (rc != 0)
 		return rc;
 	if ((rc = etcd_parse_range(c, ans, &r)) != 0)
-		etcd_set_err(err, errlen, "etcd /v3/kv/range at %s: bad answer",
-		    etcd_endpoint(c));
+		httpc_set_err(err, errlen,
+		    "etcd /v3/kv/range at %s: bad answer", etcd_endpoint(c));
 	cJSON_Delete(ans);
 	if (rc != 0)
 		return rc;
 	if (r.count == 0) {
-		etcd_set_err(err, errlen, "etcd get %s: no such key", key);
+		httpc_set_err(err, errlen, "etcd get %s: no such key", key);
 		etcd_range_release(&r);
 		return -ENOENT;
 	}
@@ -779,11 +766,11 @@ etcd_put(struct etcd_client *c, const char *key, const void *value,
 	int	 rc;
 
 	if (key == NULL || (value == NULL && value_len > 0) || lease < 0) {
-		etcd_set_err(err, errlen, "etcd put: bad arguments");
+		httpc_set_err(err, errlen, "etcd put: bad arguments");
 		return -EINVAL;
 	}
 	if ((req = etcd_put_body(c, key, value, value_len, lease)) == NULL) {
-		etcd_set_err(err, errlen, "etcd put %s: value too large", key);
+		httpc_set_err(err, errlen, "etcd put %s: value too large", key);
 		return -E2BIG;
 	}
 	rc = etcd_call(c, "/v3/kv/put", req, &ans, err, errlen);
@@ -791,7 +778,7 @@ etcd_put(struct etcd_client *c, const char *key, const void *value,
 	if (rc != 0)
 		return rc;
 	if ((rc = etcd_header_revision(ans, &r)) != 0)
-		etcd_set_err(err, errlen, "etcd /v3/kv/put at %s: no revision "
+		httpc_set_err(err, errlen, "etcd /v3/kv/put at %s: no revision "
 		    "in the answer", etcd_endpoint(c));
 	else if (rev != NULL)
 		*rev = r;
@@ -808,11 +795,12 @@ etcd_delete(struct etcd_client *c, const char *key, int prefix,
 	int	 rc;
 
 	if (key == NULL) {
-		etcd_set_err(err, errlen, "etcd delete: no key");
+		httpc_set_err(err, errlen, "etcd delete: no key");
 		return -EINVAL;
 	}
 	if ((req = etcd_delete_body(c, key, prefix)) == NULL) {
-		etcd_set_err(err, errlen, "etcd delete %s: out of memory", key);
+		httpc_set_err(err, errlen, "etcd delete %s: out of memory",
+		    key);
 		return -ENOMEM;
 	}
 	rc = etcd_call(c, "/v3/kv/deleterange", req, &ans, err, errlen);
@@ -820,7 +808,7 @@ etcd_delete(struct etcd_client *c, const char *key, int prefix,
 	if (rc != 0)
 		return rc;
 	if ((rc = etcd_get_i64(ans, "deleted", &n)) != 0)
-		etcd_set_err(err, errlen, "etcd /v3/kv/deleterange at %s: bad "
+		httpc_set_err(err, errlen, "etcd /v3/kv/deleterange at %s: bad "
 		    "\"deleted\"", etcd_endpoint(c));
 	else if (deleted != NULL)
 		*deleted = n;

@@ -57,9 +57,6 @@ int	 etcd_get_i64(const struct cJSON *obj, const char *name,
 int	 etcd_parse_kv(const struct etcd_client *, const struct cJSON *obj,
 	    struct etcd_kv *kv);
 
-/* Fills err (when given) like snprintf. */
-void	 etcd_set_err(char *err, size_t errlen, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
 /* POSTs body to path (e.g. "/v3/kv/put") with fail-over between the
  * endpoints, bounded by the client's timeout.  On 0 *out is the parsed
  * answer (caller cJSON_Delete()s).  Errors as etcd.h says, message in err

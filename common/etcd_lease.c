@@ -15,6 +15,7 @@
 
 #include "common/etcd.h"
 #include "common/etcd_impl.h"
+#include "common/httpc.h"
 #include "common/json.h"
 
 int
@@ -27,7 +28,7 @@ etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *id,
 	int		 rc;
 
 	if (ttl_s <= 0) {
-		etcd_set_err(err, errlen, "etcd lease grant: TTL %" PRId64
+		httpc_set_err(err, errlen, "etcd lease grant: TTL %" PRId64
 		    " is not positive", ttl_s);
 		return -EINVAL;
 	}
@@ -38,11 +39,11 @@ etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *id,
 	if (rc != 0)
 		return rc;
 	if (json_get_str(ans, "error", &e) == 0 && *e != '\0') {
-		etcd_set_err(err, errlen, "etcd /v3/lease/grant at %s: %s",
+		httpc_set_err(err, errlen, "etcd /v3/lease/grant at %s: %s",
 		    etcd_endpoint(c), e);
 		rc = -EINVAL;
 	} else if (etcd_get_i64(ans, "ID", &lid) != 0 || lid <= 0) {
-		etcd_set_err(err, errlen, "etcd /v3/lease/grant at %s: no "
+		httpc_set_err(err, errlen, "etcd /v3/lease/grant at %s: no "
 		    "lease ID in the answer", etcd_endpoint(c));
 		rc = -EPROTO;
 	} else if (id != NULL)
@@ -61,7 +62,8 @@ etcd_lease_keepalive(struct etcd_client *c, int64_t id, int64_t *ttl,
 	int		 rc;
 
 	if (id <= 0) {
-		etcd_set_err(err, errlen, "etcd lease keepalive: bad lease ID");
+		httpc_set_err(err, errlen,
+		    "etcd lease keepalive: bad lease ID");
 		return -EINVAL;
 	}
 	req = json_new_object();
@@ -76,17 +78,18 @@ etcd_lease_keepalive(struct etcd_client *c, int64_t id, int64_t *ttl,
 
 		if (json_get_str(e, "message", &m) != 0)
 			m = "stream error";
-		etcd_set_err(err, errlen, "etcd /v3/lease/keepalive at %s: %s",
+		httpc_set_err(err, errlen, "etcd /v3/lease/keepalive at %s: %s",
 		    etcd_endpoint(c), m);
 		rc = -EIO;
 	} else if (json_get_object(ans, "result", &res) != 0 ||
 	    etcd_get_i64(res, "TTL", &t) != 0) {
-		etcd_set_err(err, errlen, "etcd /v3/lease/keepalive at %s: bad "
-		    "answer", etcd_endpoint(c));
+		httpc_set_err(err, errlen,
+		    "etcd /v3/lease/keepalive at %s: bad answer",
+		    etcd_endpoint(c));
 		rc = -EPROTO;
 	} else if (t <= 0) {
 		/* an unknown or expired lease comes back without a TTL */
-		etcd_set_err(err, errlen, "etcd lease %" PRId64 " has expired",
+		httpc_set_err(err, errlen, "etcd lease %" PRId64 " has expired",
 		    id);
 		rc = -ENOENT;
 	} else if (ttl != NULL)
@@ -103,7 +106,7 @@ etcd_lease_revoke(struct etcd_client *c, int64_t id, char *err,
 	int	 rc;
 
 	if (id <= 0) {
-		etcd_set_err(err, errlen, "etcd lease revoke: bad lease ID");
+		httpc_set_err(err, errlen, "etcd lease revoke: bad lease ID");
 		return -EINVAL;
 	}
 	req = json_new_object();

@@ -18,6 +18,7 @@
 
 #include "common/etcd.h"
 #include "common/etcd_impl.h"
+#include "common/httpc.h"
 #include "common/json.h"
 #include "common/xalloc.h"
 
@@ -312,12 +313,12 @@ etcd_txn_commit(struct etcd_client *c, struct etcd_txn *t,
 	if (res != NULL)
 		etcd_txn_result_release(res);
 	if (t == NULL) {
-		etcd_set_err(err, errlen, "etcd txn: no transaction");
+		httpc_set_err(err, errlen, "etcd txn: no transaction");
 		return -EINVAL;
 	}
 	if ((req = txn_body(c, t)) == NULL) {
-		etcd_set_err(err, errlen, "etcd txn: a compare is invalid or a "
-		    "value too large");
+		httpc_set_err(err, errlen,
+		    "etcd txn: a compare is invalid or a value too large");
 		return -EINVAL;
 	}
 	rc = etcd_call(c, "/v3/kv/txn", req, &ans, err, errlen);
@@ -336,7 +337,7 @@ etcd_txn_commit(struct etcd_client *c, struct etcd_txn *t,
 	cJSON_Delete(ans);
 	if (rc != 0) {
 		rc = rc == -ENOMEM ? rc : -EPROTO;
-		etcd_set_err(err, errlen, "etcd /v3/kv/txn at %s: bad answer",
+		httpc_set_err(err, errlen, "etcd /v3/kv/txn at %s: bad answer",
 		    etcd_endpoint(c));
 		etcd_txn_result_release(&r);
 		return rc;

@@ -311,12 +311,8 @@ build_headers(const struct httpc_req *req, int has_body,
 	return 0;
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
+void
+httpc_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -342,12 +338,12 @@ httpc_do(struct httpc *c, struct httpc_req *req, char *err, size_t errlen)
 	req->status = 0;
 	method = req->method != NULL ? req->method : "GET";
 	if (req->url == NULL) {
-		set_err(err, errlen, "%s: no URL", method);
+		httpc_set_err(err, errlen, "%s: no URL", method);
 		return -EINVAL;
 	}
 	has_body = req->body != NULL || req->read_cb != NULL;
 	if ((rc = build_headers(req, has_body, &hdrs)) != 0) {
-		set_err(err, errlen, "%s %s: request headers: %s", method,
+		httpc_set_err(err, errlen, "%s %s: request headers: %s", method,
 		    req->url, strerror(-rc));
 		return rc;
 	}
@@ -423,10 +419,11 @@ httpc_do(struct httpc *c, struct httpc_req *req, char *err, size_t errlen)
 		return 0;
 	if (x.err != 0) {
 		rc = x.err;
-		set_err(err, errlen, "%s %s: %s", method, req->url, x.why);
+		httpc_set_err(err, errlen, "%s %s: %s", method, req->url,
+		    x.why);
 	} else {
 		rc = map_curl_error(curl, crc);
-		set_err(err, errlen, "%s %s: %s", method, req->url,
+		httpc_set_err(err, errlen, "%s %s: %s", method, req->url,
 		    cerr[0] != '\0' ? cerr : curl_easy_strerror(crc));
 	}
 	return rc;
@@ -455,16 +452,17 @@ httpc_json(struct httpc *c, const char *method, const char *url,
 	req.resp = &out;
 	for (i = 0; i < nhdrs; i++) {
 		if (httpc_req_header(&req, hdrs[i].name, hdrs[i].value) != 0) {
-			set_err(err, errlen, "%s %s: more than %d headers",
-			    method, url, HTTPC_MAX_HEADERS);
+			httpc_set_err(err, errlen,
+			    "%s %s: more than %d headers", method, url,
+			    HTTPC_MAX_HEADERS);
 			return -E2BIG;
 		}
 	}
 	if (httpc_req_header(&req, "Accept", "application/json") != 0 ||
 	    (body != NULL && httpc_req_header(&req, "Content-Type",
 	    "application/json") != 0)) {
-		set_err(err, errlen, "%s %s: more than %d headers", method,
-		    url, HTTPC_MAX_HEADERS);
+		httpc_set_err(err, errlen, "%s %s: more than %d headers",
+		    method, url, HTTPC_MAX_HEADERS);
 		return -E2BIG;
 	}
 	if (body != NULL) {
@@ -483,8 +481,9 @@ httpc_json(struct httpc *c, const char *method, const char *url,
 	if (out.len > 0) {
 		root = json_parse(out.data, out.len, perr, sizeof(perr));
 		if (root == NULL && req.status >= 200 && req.status < 300) {
-			set_err(err, errlen, "%s %s: answer %ld: bad JSON: %s",
-			    method, url, req.status, perr);
+			httpc_set_err(err, errlen,
+			    "%s %s: answer %ld: bad JSON: %s", method, url,
+			    req.status, perr);
 			buf_release(&out);
 			return -EPROTO;
 		}
@@ -498,7 +497,7 @@ httpc_json(struct httpc *c, const char *method, const char *url,
 		if (msg[0] == '\0' && root == NULL && out.len > 0)
 			snprintf(msg, sizeof(msg), "%.*s",
 			    (int)(out.len < 200 ? out.len : 200), out.data);
-		set_err(err, errlen, "%s %s: HTTP %ld: %s", method, url,
+		httpc_set_err(err, errlen, "%s %s: HTTP %ld: %s", method, url,
 		    req.status, msg[0] != '\0' ? msg : strerror(e));
 		cJSON_Delete(root);
 		buf_release(&out);

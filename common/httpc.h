@@ -73,6 +73,11 @@ struct httpc_req {
 
 void	 httpc_global_init(void);
 
+/* Fills err (when given: err != NULL and errlen > 0) like snprintf; the one
+ * error-message filler of httpc and of the etcd client built on it. */
+void	 httpc_set_err(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Returns a new client or NULL (ENOMEM). Caller httpc_free()s. */
 struct httpc	*httpc_new(const struct httpc_options *);
 void		 httpc_free(struct httpc *);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/names.h"
+#include "common/protocol.h"
 
 /*
  * The length is checked before the content, so an over-long name is
@@ -36,4 +37,24 @@ names_valid_str(const char *name)
 		return -EINVAL;
 	/* Scan no further than one byte past the limit. */
 	return names_valid(name, strnlen(name, NAMES_MAX + 1));
+}
+
+int
+names_node_id_valid(const char *id)
+{
+	size_t	 i;
+
+	if (id == NULL || id[0] == '\0')
+		return 0;
+	for (i = 0; id[i] != '\0'; i++) {
+		char c = id[i];
+
+		if (i >= MDFS_NODE_ID_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return 0;
+	}
+	return 1;
 }

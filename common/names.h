@@ -1,6 +1,7 @@
 /*
  * names: the rules for a directory entry name (smtpd's valid_*): 1 to 255
- * bytes, no '/', no NUL, not "." or "..".  Nothing is allocated.
+ * bytes, no '/', no NUL, not "." or "..", and for a dataserver id.  Nothing
+ * is allocated; every function is thread-safe.
  */
 #ifndef MINIDFS_NAMES_H
 #define MINIDFS_NAMES_H
@@ -14,5 +15,10 @@
 int	 names_valid(const char *name, size_t len);
 /* The same for a NUL-terminated string. */
 int	 names_valid_str(const char *name);
+
+/* 1 when id can name a dataserver: 1..MDFS_NODE_ID_MAX bytes of
+ * [A-Za-z0-9._-] (it becomes part of an etcd key and of URLs); 0 otherwise,
+ * NULL included.  The one rule the metaserver and the command line share. */
+int	 names_node_id_valid(const char *id);
 
 #endif /* MINIDFS_NAMES_H */

@@ -1,7 +1,8 @@
 /*
  * data: small helpers on the server context that every subsystem shares:
- * the cluster token for outgoing calls, peer URLs, and the in-flight write
- * count that graceful shutdown waits on.
+ * the cluster token for outgoing calls, peer URLs, the in-flight write
+ * count that graceful shutdown waits on, and the stoppable sleep of the
+ * background threads.
  */
 #include "config.h"
 
@@ -33,6 +34,24 @@ char *
 data_url(const struct data_server *ds, const char *addr, const char *path)
 {
 	return xasprintf("%s://%s%s", ds->scheme, addr, path);
+}
+
+int
+data_nap(pthread_mutex_t *lock, pthread_cond_t *cond, const int *stop,
+    unsigned s)
+{
+	struct timespec	 dl;
+	int		 ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += s;
+	pthread_mutex_lock(lock);
+	while (!*stop)
+		if (pthread_cond_timedwait(cond, lock, &dl) == ETIMEDOUT)
+			break;
+	ret = *stop;
+	pthread_mutex_unlock(lock);
+	return ret;
 }
 
 int

@@ -126,6 +126,14 @@ char	*data_url(const struct data_server *, const char *addr,
 int	 data_write_begin(struct data_server *);
 void	 data_write_end(struct data_server *);
 
+/*
+ * Sleeps up to s seconds on cond (made with CLOCK_MONOTONIC) under lock,
+ * waking early when *stop is set and cond signalled; returns *stop.  Takes
+ * and releases lock itself; *stop is read only under it.
+ */
+int	 data_nap(pthread_mutex_t *lock, pthread_cond_t *cond, const int *stop,
+	    unsigned s);
+
 #define DATA_STAT_ADD(ds, field, n) \
 	__atomic_add_fetch(&(ds)->m.field, (uint64_t)(n), __ATOMIC_RELAXED)
 

@@ -73,19 +73,7 @@ struct report_ctx {
 static int
 nap(struct heartbeat *hb, unsigned s)
 {
-	struct timespec	 dl;
-	int		 stop;
-
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += s;
-	pthread_mutex_lock(&hb->lock);
-	while (!hb->stop)
-		if (pthread_cond_timedwait(&hb->cond, &hb->lock, &dl) ==
-		    ETIMEDOUT)
-			break;
-	stop = hb->stop;
-	pthread_mutex_unlock(&hb->lock);
-	return stop;
+	return data_nap(&hb->lock, &hb->cond, &hb->stop, s);
 }
 
 /* The leader from etcd, or the configured address. */

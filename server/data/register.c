@@ -41,19 +41,7 @@ struct regist {
 static int
 nap(struct regist *r, unsigned s)
 {
-	struct timespec	 dl;
-	int		 stop;
-
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += s;
-	pthread_mutex_lock(&r->lock);
-	while (!r->stop)
-		if (pthread_cond_timedwait(&r->cond, &r->lock, &dl) ==
-		    ETIMEDOUT)
-			break;
-	stop = r->stop;
-	pthread_mutex_unlock(&r->lock);
-	return stop;
+	return data_nap(&r->lock, &r->cond, &r->stop, s);
 }
 
 static char *

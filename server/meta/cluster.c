@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/names.h"
 #include "common/xalloc.h"
 #include "server/meta/cluster_int.h"
 
@@ -247,7 +248,7 @@ cluster_heartbeat(struct cluster *c, const struct cluster_hb *hb,
 
 	*ncmds = 0;
 	*full_report = 0;
-	if (!cl_node_id_valid(hb->id) || hb->addr == NULL ||
+	if (!names_node_id_valid(hb->id) || hb->addr == NULL ||
 	    hb->addr[0] == '\0' || strlen(hb->addr) >= MDFS_ADDR_MAX ||
 	    !ids_valid(hb->added, hb->nadded) ||
 	    !ids_valid(hb->removed, hb->nremoved) ||
@@ -394,7 +395,7 @@ cluster_blockreport(struct cluster *c, const char *node_id, uint64_t seq,
 	size_t		 idx, i;
 	int		 rc = 0;
 
-	if (!cl_node_id_valid(node_id) || !ids_valid(ids, n))
+	if (!names_node_id_valid(node_id) || !ids_valid(ids, n))
 		return -EINVAL;
 	if (n > MDFS_REPORT_BATCH)
 		return -E2BIG;

@@ -129,7 +129,6 @@ int64_t	 cl_now(struct cluster *);
 uint32_t cl_random(struct cluster *);
 
 /* nodes.c */
-int	 cl_node_id_valid(const char *id);
 struct cnode *cl_node_find(struct cluster *, const char *id, size_t *idx);
 struct cnode *cl_node_get(struct cluster *, const char *id, size_t *idx);
 int	 cl_node_live(struct cluster *, const struct cnode *, int64_t now);

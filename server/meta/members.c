@@ -18,6 +18,7 @@
 #include "common/etcd.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/names.h"
 #include "common/xalloc.h"
 #include "server/meta/cluster_int.h"
 
@@ -48,7 +49,7 @@ apply(struct cluster *c, enum etcd_event_type t, const struct etcd_kv *kv)
 		cJSON_Delete(v);
 	} else if (strncmp(kv->key, EK_DRAIN, dl) == 0) {
 		id = kv->key + dl;
-		if (!cl_node_id_valid(id))
+		if (!names_node_id_valid(id))
 			return;
 		if (t == ETCD_WATCH_PUT && cl_node_get(c, id, NULL) != NULL)
 			(void)cl_node_drain(c, id, 1);
@@ -208,7 +209,7 @@ cluster_decommission(struct cluster *c, const char *node_id, int on)
 	char	 err[256], *key;
 	int	 rc;
 
-	if (!cl_node_id_valid(node_id))
+	if (!names_node_id_valid(node_id))
 		return -EINVAL;
 	pthread_mutex_lock(&c->lock);
 	rc = cl_node_find(c, node_id, NULL) == NULL ? -ENOENT : 0;

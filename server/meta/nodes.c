@@ -16,30 +16,9 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/names.h"
 #include "common/xalloc.h"
 #include "server/meta/cluster_int.h"
-
-/* 1 when id can name a dataserver: 1..MDFS_NODE_ID_MAX bytes of
- * [A-Za-z0-9._-] (it becomes part of an etcd key and of URLs). */
-int
-cl_node_id_valid(const char *id)
-{
-	size_t	 i;
-
-	if (id == NULL || id[0] == '\0')
-		return 0;
-	for (i = 0; id[i] != '\0'; i++) {
-		char c = id[i];
-
-		if (i >= MDFS_NODE_ID_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-'))
-			return 0;
-	}
-	return 1;
-}
 
 struct cnode *
 cl_node_find(struct cluster *c, const char *id, size_t *idx)
@@ -107,7 +86,7 @@ cl_node_register(struct cluster *c, const char *id, const char *addr,
 {
 	struct cnode	*n;
 
-	if (!cl_node_id_valid(id) || addr == NULL || addr[0] == '\0' ||
+	if (!names_node_id_valid(id) || addr == NULL || addr[0] == '\0' ||
 	    strlen(addr) >= MDFS_ADDR_MAX) {
 		log_warnx("cluster: ignoring node registration with a bad "
 		    "id or address");

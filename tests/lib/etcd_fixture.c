@@ -4,8 +4,9 @@
  * dir/etcd.log), starts $ETCD_BIN (or "etcd" from PATH) as a child with
  * PR_SET_PDEATHSIG so that it cannot outlive the test, waits until GET
  * /health answers, and later stops it by the PID it recorded and removes the
- * directory.  The readiness probe speaks HTTP/1.0 over a plain socket, so the
- * fixture does not depend on the code under test.
+ * directory.  The readiness probe speaks HTTP/1.0 over a plain socket, so
+ * starting and stopping etcd does not depend on the code under test; only
+ * etcd_fixture_client*() (for the tests' own calls) use common/etcd.
  */
 #include "config.h"
 
@@ -29,6 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
+
+#include "common/etcd.h"
 #include "tests/lib/etcd_fixture.h"
 
 #define FIXTURE_READY_MS	20000	/* wait this long for etcd to answer */
@@ -37,8 +41,10 @@
 #define FIXTURE_PROBE_MS	1000	/* one probe's socket timeout */
 #define FIXTURE_START_TRIES	3	/* fresh ports when a port was taken */
 
-static long
-now_ms(void)
+struct etcd_fixture	 etcd_fx;
+
+long
+test_now_ms(void)
 {
 	struct timespec	 ts;
 
@@ -46,8 +52,8 @@ now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-sleep_ms(long ms)
+void
+test_sleep_ms(long ms)
 {
 	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
 
@@ -191,7 +197,7 @@ spawn(struct etcd_fixture *f)
 static void
 wait_gone(pid_t pid, long ms)
 {
-	long	 deadline = now_ms() + ms;
+	long	 deadline = test_now_ms() + ms;
 	char	 path[64], stat[256];
 	FILE	*fp;
 	size_t	 n;
@@ -210,9 +216,9 @@ wait_gone(pid_t pid, long ms)
 		if ((p = strrchr(stat, ')')) != NULL && p[1] == ' ' &&
 		    (p[2] == 'Z' || p[2] == 'X'))
 			return;
-		if (now_ms() >= deadline)
+		if (test_now_ms() >= deadline)
 			return;
-		sleep_ms(FIXTURE_POLL_MS);
+		test_sleep_ms(FIXTURE_POLL_MS);
 	}
 }
 
@@ -221,10 +227,10 @@ wait_gone(pid_t pid, long ms)
 static int
 wait_ready(struct etcd_fixture *f, int quiet)
 {
-	long	 deadline = now_ms() + FIXTURE_READY_MS;
+	long	 deadline = test_now_ms() + FIXTURE_READY_MS;
 	int	 status;
 
-	while (now_ms() < deadline) {
+	while (test_now_ms() < deadline) {
 		if (waitpid(f->pid, &status, WNOHANG) == f->pid) {
 			if (!quiet) {
 				fprintf(stderr, "etcd_fixture: etcd exited "
@@ -236,7 +242,7 @@ wait_ready(struct etcd_fixture *f, int quiet)
 		}
 		if (probe(f->client_port))
 			return 0;
-		sleep_ms(FIXTURE_POLL_MS);
+		test_sleep_ms(FIXTURE_POLL_MS);
 	}
 	fprintf(stderr, "etcd_fixture: etcd on port %u did not answer in "
 	    "%d ms\n", f->client_port, FIXTURE_READY_MS);
@@ -325,7 +331,7 @@ etcd_fixture_kill(struct etcd_fixture *f)
 int
 etcd_fixture_restart(struct etcd_fixture *f)
 {
-	long	 deadline = now_ms() + FIXTURE_READY_MS;
+	long	 deadline = test_now_ms() + FIXTURE_READY_MS;
 
 	if (f->pid > 0) {
 		fprintf(stderr, "etcd_fixture_restart: etcd still running\n");
@@ -335,12 +341,12 @@ etcd_fixture_restart(struct etcd_fixture *f)
 	do {
 		if (spawn(f) == -1)
 			return -1;
-		if (wait_ready(f, now_ms() + 500 < deadline) == 0)
+		if (wait_ready(f, test_now_ms() + 500 < deadline) == 0)
 			return 0;
 		if (f->pid != 0)
 			return -1;
-		sleep_ms(200);
-	} while (now_ms() < deadline);
+		test_sleep_ms(200);
+	} while (test_now_ms() < deadline);
 	return -1;
 }
 
@@ -351,7 +357,7 @@ etcd_fixture_stop(struct etcd_fixture *f)
 
 	if (f->pid > 0) {
 		kill(f->pid, SIGTERM);
-		deadline = now_ms() + FIXTURE_STOP_MS;
+		deadline = test_now_ms() + FIXTURE_STOP_MS;
 		for (;;) {
 			pid_t	 r = waitpid(f->pid, NULL, WNOHANG);
 
@@ -362,14 +368,47 @@ etcd_fixture_stop(struct etcd_fixture *f)
 				wait_gone(f->pid, FIXTURE_STOP_MS);
 				break;
 			}
-			if (now_ms() >= deadline) {
+			if (test_now_ms() >= deadline) {
 				kill(f->pid, SIGKILL);
 				waitpid(f->pid, NULL, 0);
 				break;
 			}
-			sleep_ms(FIXTURE_POLL_MS);
+			test_sleep_ms(FIXTURE_POLL_MS);
 		}
 		f->pid = 0;
 	}
 	remove_dir(f);
+}
+
+void
+etcd_fixture_up(void)
+{
+	ck_assert_msg(etcd_fixture_start(&etcd_fx) == 0, "cannot start etcd");
+}
+
+void
+etcd_fixture_down(void)
+{
+	etcd_fixture_stop(&etcd_fx);
+}
+
+struct etcd_client *
+etcd_fixture_client_eps(const char *const *eps, size_t n, const char *prefix,
+    long timeout_ms)
+{
+	struct etcd_options	 o = { eps, n, prefix, timeout_ms, 0 };
+	struct etcd_client	*c;
+	char			 err[256] = "";
+
+	c = etcd_new(&o, err, sizeof(err));
+	ck_assert_msg(c != NULL, "etcd_new: %s", err);
+	return c;
+}
+
+struct etcd_client *
+etcd_fixture_client(const char *prefix, long timeout_ms)
+{
+	const char	*eps[1] = { etcd_fx.endpoint };
+
+	return etcd_fixture_client_eps(eps, 1, prefix, timeout_ms);
 }

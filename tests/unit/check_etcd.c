@@ -33,56 +33,10 @@
 #define TEST_TIMEOUT_MS	3000	/* client timeout in these tests */
 #define WAIT_MS		10000	/* longest wait for an event or expiry */
 
-static struct etcd_fixture	 fx;
-
-static long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
-etcd_up(void)
-{
-	ck_assert_msg(etcd_fixture_start(&fx) == 0, "cannot start etcd");
-}
-
-static void
-etcd_down(void)
-{
-	etcd_fixture_stop(&fx);
-}
-
-static struct etcd_client *
-client_eps(const char *const *eps, size_t n, const char *prefix,
-    long timeout_ms)
-{
-	struct etcd_options	 o = { eps, n, prefix, timeout_ms, 0 };
-	struct etcd_client	*c;
-	char			 err[256] = "";
-
-	c = etcd_new(&o, err, sizeof(err));
-	ck_assert_msg(c != NULL, "etcd_new: %s", err);
-	return c;
-}
-
 static struct etcd_client *
 client(const char *prefix)
 {
-	const char	*eps[1] = { fx.endpoint };
-
-	return client_eps(eps, 1, prefix, TEST_TIMEOUT_MS);
+	return etcd_fixture_client(prefix, TEST_TIMEOUT_MS);
 }
 
 static void
@@ -142,7 +96,8 @@ START_TEST(test_get_put_delete)
 	ck_assert_int_eq(n, 0);
 	ck_assert_int_eq(etcd_delete(c, "empty", 0, NULL, err, sizeof(err)),
 	    0);
-	ck_assert_str_eq(etcd_endpoint(c) + strlen("http://"), fx.endpoint);
+	ck_assert_str_eq(etcd_endpoint(c) + strlen("http://"),
+	    etcd_fx.endpoint);
 	etcd_free(c);
 }
 END_TEST
@@ -306,7 +261,7 @@ START_TEST(test_range_keys_only_and_revision)
 	ck_assert_int_eq(etcd_range(c, "x/", NULL, 0, rev2 + 1000, 0, &r,
 	    err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "future revision"));
-	ck_assert_ptr_nonnull(strstr(err, fx.endpoint));
+	ck_assert_ptr_nonnull(strstr(err, etcd_fx.endpoint));
 	etcd_free(c);
 }
 END_TEST
@@ -449,16 +404,16 @@ wait_gone(struct etcd_client *c, const char *key)
 {
 	struct etcd_kv	 kv;
 	char		 err[256];
-	long		 t0 = now_ms();
+	long		 t0 = test_now_ms();
 	int		 rc;
 
-	while (now_ms() - t0 < WAIT_MS) {
+	while (test_now_ms() - t0 < WAIT_MS) {
 		rc = etcd_get(c, key, &kv, err, sizeof(err));
 		if (rc == -ENOENT)
-			return now_ms() - t0;
+			return test_now_ms() - t0;
 		ck_assert_msg(rc == 0, "get: %s", err);
 		etcd_kv_release(&kv);
-		sleep_ms(100);
+		test_sleep_ms(100);
 	}
 	return -1;
 }
@@ -500,13 +455,13 @@ START_TEST(test_lease_keepalive)
 	ck_assert_int_eq(etcd_lease_grant(c, 2, &id, err, sizeof(err)), 0);
 	ck_assert_int_eq(etcd_put(c, "alive", "x", 1, id, NULL, err,
 	    sizeof(err)), 0);
-	t0 = now_ms();
-	while (now_ms() - t0 < 4000) {
+	t0 = test_now_ms();
+	while (test_now_ms() - t0 < 4000) {
 		ck_assert_int_eq(etcd_lease_keepalive(c, id, &ttl, err,
 		    sizeof(err)), 0);
 		ck_assert_int_ge(ttl, 1);
 		ck_assert_int_le(ttl, 2);
-		sleep_ms(400);
+		test_sleep_ms(400);
 	}
 	ck_assert_int_eq(etcd_get(c, "alive", &kv, err, sizeof(err)), 0);
 	etcd_kv_release(&kv);
@@ -590,13 +545,13 @@ on_event(enum etcd_event_type t, const struct etcd_kv *kv, int64_t rev,
 static int
 wait_events(struct seen *s, int n)
 {
-	long	 t0 = now_ms();
+	long	 t0 = test_now_ms();
 	int	 have;
 
 	pthread_mutex_lock(&s->lock);
-	while (s->n < n && now_ms() - t0 < WAIT_MS) {
+	while (s->n < n && test_now_ms() - t0 < WAIT_MS) {
 		pthread_mutex_unlock(&s->lock);
-		sleep_ms(20);
+		test_sleep_ms(20);
 		pthread_mutex_lock(&s->lock);
 	}
 	have = s->n;
@@ -650,7 +605,7 @@ START_TEST(test_watch_events)
 	ck_assert_int_lt(s.rev[2], s.rev[3]);
 	/* stopped: nothing more arrives */
 	put_str(c, "dir/e", "late");
-	sleep_ms(300);
+	test_sleep_ms(300);
 	ck_assert_int_eq(s.n, 6);
 
 	/* resume from a revision: history is replayed in order */
@@ -687,7 +642,8 @@ START_TEST(test_watch_compacted)
 	h = httpc_new(NULL);
 	body = json_new_object();
 	json_add_i64(body, "revision", r2);
-	snprintf(url, sizeof(url), "http://%s/v3/kv/compaction", fx.endpoint);
+	snprintf(url, sizeof(url), "http://%s/v3/kv/compaction",
+	    etcd_fx.endpoint);
 	ck_assert_int_eq(httpc_json(h, "POST", url, NULL, 0, body, NULL, &ans,
 	    err, sizeof(err)), 0);
 	cJSON_Delete(body);
@@ -725,10 +681,10 @@ START_TEST(test_watch_stop_prompt)
 	seen_init(&s);
 	w = etcd_watch_start(c, "", 0, on_event, &s, err, sizeof(err));
 	ck_assert_ptr_nonnull(w);
-	sleep_ms(300);		/* the stream is open and idle */
-	t0 = now_ms();
+	test_sleep_ms(300);		/* the stream is open and idle */
+	t0 = test_now_ms();
 	etcd_watch_stop(w);
-	ck_assert_int_lt(now_ms() - t0, 1500);
+	ck_assert_int_lt(test_now_ms() - t0, 1500);
 	etcd_watch_stop(NULL);
 	seen_release(&s);
 	etcd_free(c);
@@ -785,10 +741,10 @@ START_TEST(test_failover)
 	int			 fd, rc;
 
 	snprintf(dead, sizeof(dead), "127.0.0.1:%u", test_free_port());
-	snprintf(live, sizeof(live), "http://%s", fx.endpoint);
+	snprintf(live, sizeof(live), "http://%s", etcd_fx.endpoint);
 	eps[0] = dead;
 	eps[1] = live;
-	c = client_eps(eps, 2, "/t/fo/", TEST_TIMEOUT_MS);
+	c = etcd_fixture_client_eps(eps, 2, "/t/fo/", TEST_TIMEOUT_MS);
 	put_str(c, "k", "v");
 	ck_assert_str_eq(etcd_endpoint(c), live);
 	ck_assert_int_eq(etcd_get(c, "k", &kv, err, sizeof(err)), 0);
@@ -797,11 +753,11 @@ START_TEST(test_failover)
 
 	/* every endpoint refuses: -ECONNREFUSED, at once */
 	eps[1] = dead;
-	c = client_eps(eps, 2, "/t/fo/", TEST_TIMEOUT_MS);
-	t0 = now_ms();
+	c = etcd_fixture_client_eps(eps, 2, "/t/fo/", TEST_TIMEOUT_MS);
+	t0 = test_now_ms();
 	rc = etcd_get(c, "k", &kv, err, sizeof(err));
 	ck_assert_int_eq(rc, -ECONNREFUSED);
-	ck_assert_int_lt(now_ms() - t0, TEST_TIMEOUT_MS);
+	ck_assert_int_lt(test_now_ms() - t0, TEST_TIMEOUT_MS);
 	ck_assert_ptr_nonnull(strstr(err, dead));
 	ck_assert_ptr_nonnull(strstr(err, "/v3/kv/range"));
 	etcd_free(c);
@@ -812,27 +768,29 @@ START_TEST(test_failover)
 	eps[0] = bh;
 	eps[1] = bh;
 	eps[2] = dead;
-	c = client_eps(eps, 3, "/t/fo/", 1000);
-	t0 = now_ms();
+	c = etcd_fixture_client_eps(eps, 3, "/t/fo/", 1000);
+	t0 = test_now_ms();
 	rc = etcd_put(c, "k", "v", 1, 0, NULL, err, sizeof(err));
 	ck_assert_int_eq(rc, -ETIMEDOUT);
-	ck_assert_int_lt(now_ms() - t0, 1000 + 500);
-	ck_assert_int_ge(now_ms() - t0, 300);	/* it did wait for them */
+	ck_assert_int_lt(test_now_ms() - t0, 1000 + 500);
+	/* it did wait for them */
+	ck_assert_int_ge(test_now_ms() - t0, 300);
 	etcd_free(c);
 
 	/* a silent endpoint first, the live one second: the first gets its
 	 * share of the time, the second answers */
 	drain(fd);
 	eps[0] = bh;
-	eps[1] = fx.endpoint;
-	c = client_eps(eps, 2, "/t/fo/", 2000);
-	t0 = now_ms();
+	eps[1] = etcd_fx.endpoint;
+	c = etcd_fixture_client_eps(eps, 2, "/t/fo/", 2000);
+	t0 = test_now_ms();
 	rc = etcd_get(c, "k", &kv, err, sizeof(err));
 	ck_assert_msg(rc == 0, "get: %s", err);
 	ck_assert_str_eq(kv.value, "v");
 	etcd_kv_release(&kv);
-	ck_assert_int_lt(now_ms() - t0, 2000);
-	ck_assert_str_eq(etcd_endpoint(c) + strlen("http://"), fx.endpoint);
+	ck_assert_int_lt(test_now_ms() - t0, 2000);
+	ck_assert_str_eq(etcd_endpoint(c) + strlen("http://"),
+	    etcd_fx.endpoint);
 	/* and is remembered: the next calls go straight there, which the
 	 * silent endpoint's accept queue shows */
 	ck_assert_int_ge(drain(fd), 1);
@@ -859,18 +817,18 @@ START_TEST(test_watch_survives_restart)
 	put_str(c, "k1", "before");
 	ck_assert_int_eq(wait_events(&s, 2), 2);
 
-	ck_assert_int_eq(etcd_fixture_kill(&fx), 0);
+	ck_assert_int_eq(etcd_fixture_kill(&etcd_fx), 0);
 	rc = etcd_put(c, "k2", "x", 1, 0, NULL, err, sizeof(err));
 	ck_assert_msg(rc == -ECONNREFUSED || rc == -ECONNRESET,
 	    "put to a dead etcd: %d %s", rc, err);
-	ck_assert_int_eq(etcd_fixture_restart(&fx), 0);
+	ck_assert_int_eq(etcd_fixture_restart(&etcd_fx), 0);
 
 	for (i = 2; i < 5; i++) {
 		snprintf(k, sizeof(k), "k%d", i);
 		put_str(c, k, "after");
 	}
 	ck_assert_int_eq(wait_events(&s, 5), 5);
-	sleep_ms(200);
+	test_sleep_ms(200);
 	etcd_watch_stop(w);
 	ck_assert_int_eq(s.n, 5);	/* no duplicates */
 	for (i = 0; i < 5; i++) {
@@ -957,7 +915,7 @@ END_TEST
 START_TEST(test_bad_arguments)
 {
 	const char		*eps[1] = { "127.0.0.1:1" };
-	struct etcd_client	*c = client_eps(eps, 1, "", 1000);
+	struct etcd_client	*c = etcd_fixture_client_eps(eps, 1, "", 1000);
 	struct etcd_range	 r = ETCD_RANGE_INIT;
 	struct etcd_kv		 kv;
 	struct seen		 s;
@@ -1087,7 +1045,8 @@ etcd_tcase(const char *name, int timeout_s)
 {
 	TCase	*tc = tcase_create(name);
 
-	tcase_add_unchecked_fixture(tc, etcd_up, etcd_down);
+	tcase_add_unchecked_fixture(tc, etcd_fixture_up,
+	    etcd_fixture_down);
 	tcase_set_timeout(tc, timeout_s);
 	return tc;
 }

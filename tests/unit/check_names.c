@@ -1,6 +1,7 @@
 /*
  * check_names: which directory entry names pass, and the exact error of each
- * kind of bad name, at the 255-byte limit and around it.
+ * kind of bad name, at the 255-byte limit and around it; which dataserver
+ * ids pass, at the MDFS_NODE_ID_MAX limit and around it.
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "common/names.h"
+#include "common/protocol.h"
 #include "tests/lib/check_main.h"
 
 /* ---- core ---------------------------------------------------------------- */
@@ -36,7 +38,34 @@ START_TEST(test_len_prefix)
 }
 END_TEST
 
+static const char *const good_ids[] = {
+	"d1", "A.b_c-9", "0", "-", ".", "..", "node-01.rack_2", "ZZZ",
+};
+
+START_TEST(test_node_id_good)
+{
+	ck_assert_int_eq(names_node_id_valid(good_ids[_i]), 1);
+}
+END_TEST
+
 /* ---- errors -------------------------------------------------------------- */
+
+static const char *const bad_ids[] = {
+	"", "a b", "a/b", "a%2fb", "a:b", "a\tb", "a\nb", "\xc3\xa9",
+	"a+b", "a=b", "a@b", "a\\b", "a*", "/", " ",
+};
+
+START_TEST(test_node_id_bad)
+{
+	ck_assert_int_eq(names_node_id_valid(bad_ids[_i]), 0);
+}
+END_TEST
+
+START_TEST(test_node_id_null)
+{
+	ck_assert_int_eq(names_node_id_valid(NULL), 0);
+}
+END_TEST
 
 static const struct {
 	const char	*name;
@@ -80,6 +109,23 @@ END_TEST
 
 /* ---- limits -------------------------------------------------------------- */
 
+/* MDFS_NODE_ID_MAX bytes pass, one more fails whatever the bytes are. */
+START_TEST(test_node_id_lengths)
+{
+	char	 id[MDFS_NODE_ID_MAX + 2];
+
+	memset(id, 'n', sizeof(id) - 1);
+	id[MDFS_NODE_ID_MAX] = '\0';
+	ck_assert_int_eq(names_node_id_valid(id), 1);
+	id[MDFS_NODE_ID_MAX - 1] = '/';
+	ck_assert_int_eq(names_node_id_valid(id), 0);
+	id[MDFS_NODE_ID_MAX - 1] = 'n';
+	id[MDFS_NODE_ID_MAX] = 'n';
+	id[MDFS_NODE_ID_MAX + 1] = '\0';
+	ck_assert_int_eq(names_node_id_valid(id), 0);
+}
+END_TEST
+
 static const struct {
 	size_t	 len;
 	int	 err;
@@ -119,6 +165,8 @@ names_suite(void)
 	tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
 	tcase_add_test(tc, test_len_prefix);
+	tcase_add_loop_test(tc, test_node_id_good, 0,
+	    sizeof(good_ids) / sizeof(good_ids[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -126,11 +174,15 @@ names_suite(void)
 	tcase_add_loop_test(tc, test_bad_str, 0,
 	    sizeof(bad_str) / sizeof(bad_str[0]));
 	tcase_add_test(tc, test_null);
+	tcase_add_loop_test(tc, test_node_id_bad, 0,
+	    sizeof(bad_ids) / sizeof(bad_ids[0]));
+	tcase_add_test(tc, test_node_id_null);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
 	tcase_add_loop_test(tc, test_lengths, 0,
 	    sizeof(lengths) / sizeof(lengths[0]));
+	tcase_add_test(tc, test_node_id_lengths);
 	suite_add_tcase(s, tc);
 	return s;
 }

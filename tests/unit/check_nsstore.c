@@ -30,8 +30,6 @@
 #define WAIT_MS		10000
 #define B		4096
 
-static struct etcd_fixture fx;
-
 struct node {
 	struct etcd_client	*etcd;
 	struct election		*el;
@@ -42,46 +40,10 @@ struct node {
 	int			 lost;
 };
 
-static long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
-etcd_up(void)
-{
-	ck_assert_msg(etcd_fixture_start(&fx) == 0, "cannot start etcd");
-}
-
-static void
-etcd_down(void)
-{
-	etcd_fixture_stop(&fx);
-}
-
 static struct etcd_client *
 client(const char *prefix)
 {
-	const char		*eps[1] = { fx.endpoint };
-	struct etcd_options	 o = { eps, 1, prefix, 3000, 0 };
-	struct etcd_client	*c;
-	char			 err[256] = "";
-
-	c = etcd_new(&o, err, sizeof(err));
-	ck_assert_msg(c != NULL, "etcd_new: %s", err);
-	return c;
+	return etcd_fixture_client(prefix, 3000);
 }
 
 static int
@@ -160,14 +122,14 @@ node_stop(struct node *n)
 static int
 wait_leader(struct node *a, struct node *b, long ms)
 {
-	long	 end = now_ms() + ms;
+	long	 end = test_now_ms() + ms;
 
-	while (now_ms() < end) {
+	while (test_now_ms() < end) {
 		if (election_is_leader(a->el))
 			return 0;
 		if (b != NULL && election_is_leader(b->el))
 			return 1;
-		sleep_ms(20);
+		test_sleep_ms(20);
 	}
 	return -1;
 }
@@ -186,7 +148,7 @@ START_TEST(test_one_leader_and_takeover)
 	ck_assert_int_ge(w, 0);
 	l = w == 0 ? &a : &b;
 	s = w == 0 ? &b : &a;
-	sleep_ms(300);
+	test_sleep_ms(300);
 	ck_assert(!election_is_leader(s->el));
 	ck_assert_int_eq(l->leads, 1);
 	election_leader(s->el, leader, sizeof(leader));
@@ -195,11 +157,11 @@ START_TEST(test_one_leader_and_takeover)
 	ck_assert_int_eq(ns_mkdir(l->ns, MDFS_ROOT_INO, "d", 0755, NULL, &at),
 	    0);
 	/* the leader resigns: the standby takes over at once and loads it */
-	t0 = now_ms();
+	t0 = test_now_ms();
 	election_stop(l->el);
 	ck_assert_int_eq(l->lost, 1);
 	ck_assert_int_eq(wait_leader(s, NULL, WAIT_MS), 0);
-	ck_assert_int_lt(now_ms() - t0, 3000);
+	ck_assert_int_lt(test_now_ms() - t0, 3000);
 	ck_assert_int_eq(ns_lookup(s->ns, MDFS_ROOT_INO, "d", &at), 0);
 	/* the deposed leader's writes are refused by etcd */
 	ck_assert_int_eq(ns_mkdir(l->ns, MDFS_ROOT_INO, "e", 0755, NULL, &at),
@@ -441,7 +403,8 @@ nsstore_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("core");
-	tcase_add_unchecked_fixture(tc, etcd_up, etcd_down);
+	tcase_add_unchecked_fixture(tc, etcd_fixture_up,
+	    etcd_fixture_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_one_leader_and_takeover);
 	tcase_add_test(tc, test_load_roundtrip);
@@ -449,7 +412,8 @@ nsstore_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
-	tcase_add_unchecked_fixture(tc, etcd_up, etcd_down);
+	tcase_add_unchecked_fixture(tc, etcd_fixture_up,
+	    etcd_fixture_down);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fence_without_leadership);
 	tcase_add_test(tc, test_load_repairs);
