@@ -4,8 +4,10 @@
  * (through common/httpd, so auth and JSON checks are the real ones), appends
  * every body it receives as one JSON line to DIR/heartbeat.log or
  * DIR/blockreport.log, and answers a heartbeat with the JSON in
- * DIR/answer.json when that file exists (renaming it to answer.json.sent, so
- * each answer is given once), else with no commands.
+ * DIR/answer.<node id>.json, or else DIR/answer.json, when that file exists
+ * (renaming it to <name>.sent, so each answer is given once), else with no
+ * commands.  A per-node answer keeps a test's commands away from the other
+ * nodes heartbeating to the same double.
  *
  *   fake_meta -l 127.0.0.1:PORT -d DIR [-s SECRET_FILE]
  *
@@ -28,6 +30,7 @@
 #include "common/buf.h"
 #include "common/httpd.h"
 #include "common/json.h"
+#include "common/names.h"
 #include "common/log.h"
 #include "common/protocol.h"
 #include "common/token.h"
@@ -55,28 +58,43 @@ record(struct fake *f, const char *name, const struct cJSON *body)
 	free(text);
 }
 
-/* The canned answer, once; NULL when there is none. */
+/* The canned answer for node id (NULL: none named), once; NULL when there
+ * is none. */
 static struct cJSON *
-canned(struct fake *f)
+canned_file(struct fake *f, const char *id)
 {
 	char	 path[PATH_MAX], sent[PATH_MAX], b[65536], err[128];
 	struct cJSON *j = NULL;
 	ssize_t	 n;
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s/answer.json", f->dir);
-	snprintf(sent, sizeof(sent), "%s/answer.json.sent", f->dir);
+	if (id != NULL)
+		snprintf(path, sizeof(path), "%s/answer.%s.json", f->dir, id);
+	else
+		snprintf(path, sizeof(path), "%s/answer.json", f->dir);
+	snprintf(sent, sizeof(sent), "%s.sent", path);
 	pthread_mutex_lock(&f->lock);
 	if ((fd = open(path, O_RDONLY)) != -1) {
 		n = read(fd, b, sizeof(b));
 		close(fd);
 		if (n > 0 && (j = json_parse(b, (size_t)n, err,
 		    sizeof(err))) == NULL)
-			log_warnx("answer.json: %s", err);
+			log_warnx("%s: %s", path, err);
 		rename(path, sent);
 	}
 	pthread_mutex_unlock(&f->lock);
 	return j;
+}
+
+static struct cJSON *
+canned(struct fake *f, const struct cJSON *hb)
+{
+	struct cJSON	*j = NULL;
+	const char	*id;
+
+	if (json_get_str(hb, JF_ID, &id) == 0 && names_node_id_valid(id))
+		j = canned_file(f, id);
+	return j != NULL ? j : canned_file(f, NULL);
 }
 
 static void
@@ -86,7 +104,7 @@ h_heartbeat(struct httpd_req *req, struct httpd_resp *resp)
 	struct cJSON	*a;
 
 	record(f, "heartbeat.log", httpd_json(req));
-	if ((a = canned(f)) == NULL) {
+	if ((a = canned(f, httpd_json(req))) == NULL) {
 		a = json_new_object();
 		json_add_bool(a, JF_FULL_REPORT, 0);
 		cJSON_AddItemToObject(a, JF_COMMANDS, json_new_array());

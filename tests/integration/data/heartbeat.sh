@@ -28,9 +28,10 @@ seen() {	# file jq-condition: some line satisfies it
 nlines() {
 	if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi
 }
-answer() {	# the next heartbeat answer, atomically (fake_meta may read any time)
+answer() {	# ds1's next heartbeat answer, atomically (fake_meta may read any
+		# time; ds2 heartbeats to the same double and must not take it)
 	cat >"$CLUSTER_DIR/meta/answer.tmp"
-	mv "$CLUSTER_DIR/meta/answer.tmp" "$CLUSTER_DIR/meta/answer.json"
+	mv "$CLUSTER_DIR/meta/answer.tmp" "$CLUSTER_DIR/meta/answer.ds1.json"
 }
 token() {	# id ops
 	mktoken "$W/secret" "$2" "$1"
@@ -88,7 +89,7 @@ answer <<JSON
  {"op":"fetch","id":"$(b 4)","from":"$(ds_addr ds2)"},
  {"op":"push","id":"$(b 5)","to":"$(ds_addr ds2)"}]}
 JSON
-ok "the answer was given" wait_for 10 test -e "$CLUSTER_DIR/meta/answer.json.sent"
+ok "the answer was given" wait_for 10 test -e "$CLUSTER_DIR/meta/answer.ds1.json.sent"
 ok "delete command: b2 gone from ds1" wait_for 10 test ! -e "$(block_path ds1 $(b 2))"
 ok "fetch command: b4 copied from ds2 to ds1" \
     wait_for 10 cmp -s "$W/b4" "$(block_path ds1 $(b 4))"
@@ -108,7 +109,7 @@ answer <<JSON
  {"id":"$(b 5)"},7,"delete"]}
 JSON
 ok "the malformed answer was given" \
-    wait_for 10 test ! -e "$CLUSTER_DIR/meta/answer.json"
+    wait_for 10 test ! -e "$CLUSTER_DIR/meta/answer.ds1.json"
 sleep 1.5
 ok "malformed commands executed nothing" \
     eval "curl -s '$(ds_url ds1 /metrics)' | grep -q '^minidfs_data_commands_total 3$'"
