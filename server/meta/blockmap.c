@@ -362,12 +362,12 @@ cluster_block_locations(struct cluster *c, const char *blockid,
 		return 0;
 	pthread_mutex_lock(&c->lock);
 	now = cl_now(c);
-	if ((b = cl_block_find(c, id)) == NULL)
-		goto out;
-	for (i = 0; i < b->nrep; i++)
-		if (!(b->rep[i].flags & REP_DELETING) &&
-		    cl_node_live(c, &c->nodes[b->rep[i].node], now))
-			idx[n++] = b->rep[i].node;
+	if ((b = cl_block_find(c, id)) != NULL) {
+		for (i = 0; i < b->nrep && n < UINT8_MAX; i++)
+			if (!(b->rep[i].flags & REP_DELETING) &&
+			    cl_node_live(c, &c->nodes[b->rep[i].node], now))
+				idx[n++] = b->rep[i].node;
+	}
 	/* insertion sort: non-draining first, then most free space */
 	for (i = 1; i < n; i++) {
 		size_t v = idx[i];
@@ -384,6 +384,18 @@ cluster_block_locations(struct cluster *c, const char *blockid,
 		}
 		idx[j] = v;
 	}
+	/* Until a live node has sent its full report since this leader took
+	 * over, nobody here knows what it holds: offer it after the known
+	 * replicas, so a reader tries it (a node without the block answers
+	 * 404) instead of failing right after a takeover or an etcd outage. */
+	for (i = 0; i < c->nnodes && n < UINT8_MAX; i++) {
+		if (c->nodes[i].reported || !cl_node_live(c, &c->nodes[i], now))
+			continue;
+		for (j = 0; j < n && idx[j] != i; j++)
+			;
+		if (j == n)
+			idx[n++] = i;
+	}
 	for (i = 0; i < n && i < MDFS_MAX_CHAIN; i++) {
 		memcpy(out->nodes[i].id, c->nodes[idx[i]].id,
 		    sizeof(out->nodes[i].id));
@@ -391,7 +403,6 @@ cluster_block_locations(struct cluster *c, const char *blockid,
 		    sizeof(out->nodes[i].addr));
 	}
 	out->n = i;
-out:
 	pthread_mutex_unlock(&c->lock);
 	return out->n;
 }

@@ -140,6 +140,34 @@ START_TEST(test_heartbeat_changes)
 }
 END_TEST
 
+/* A live node that has not sent its full report since the takeover may hold
+ * any block: it is offered after the known replicas until it reports. */
+START_TEST(test_locations_unreported)
+{
+	struct fx	 f;
+	struct chain	 ch;
+	char		 bid[BLOCKID_BUFSZ], other[BLOCKID_BUFSZ];
+	const unsigned	 on[] = { 0 };
+
+	fx_init(&f, 3);
+	test_id(1, bid);
+	test_id(2, other);
+	place(&f, bid, 3, on, 1);
+	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 1);
+	test_node(f.c, 3, 100 * GiB);	/* live, no full report yet */
+	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 2);
+	ck_assert_str_eq(ch.nodes[0].id, "ds0");
+	ck_assert_str_eq(ch.nodes[1].id, "ds3");
+	ck_assert_uint_eq(cluster_block_locations(f.c, other, &ch), 1);
+	ck_assert_str_eq(ch.nodes[0].id, "ds3");
+	ck_assert_int_eq(test_report(f.c, 3, NULL, 0), 0);
+	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 1);
+	ck_assert_str_eq(ch.nodes[0].id, "ds0");
+	ck_assert_uint_eq(cluster_block_locations(f.c, other, &ch), 0);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_heartbeat_errors)
 {
 	struct fx	 f;
@@ -724,6 +752,7 @@ blockmap_suite(void)
 
 	tc = tcase_create("core");
 	tcase_add_test(tc, test_heartbeat_changes);
+	tcase_add_test(tc, test_locations_unreported);
 	tcase_add_test(tc, test_full_report);
 	tcase_add_test(tc, test_repair_dead_node);
 	tcase_add_test(tc, test_repair_order_and_rate);

@@ -264,7 +264,11 @@ START_TEST(test_dedup)
 	ck_assert_int_eq(present, 1);
 	ck_assert_uint_eq(ch.n, 3);
 	ck_assert(chain_has(&ch, "ds3"));
-	/* locations: the same three */
+	/* locations: the same three, plus ds2 while it has not sent its full
+	 * report (it may hold the block); only the three once it has */
+	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 4);
+	ck_assert_str_eq(ch.nodes[3].id, "ds2");
+	ck_assert_int_eq(test_report(f.c, 2, NULL, 0), 0);
 	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 3);
 	cluster_free(f.c);
 }
