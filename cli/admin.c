@@ -1,7 +1,8 @@
 /*
  * minidfs-admin: the cluster administration tool (status, nodes, fsck, gc,
- * decommission).  This file holds main(), the global options and the command
- * table (tmux cmd.c); each command family lives in its cmd_*.c file and
+ * decommission) and FUSE-less file client (put, get, ls, rm, mkdir).  This
+ * file holds main(), the global options and the command table (tmux
+ * cmd.c); each command family lives in its cmd_*.c file and
  * gets its arguments checked by admin_parse() before its exec runs.
  * minidfs-admin(8) documents the commands, their JSON and exit statuses.
  */
@@ -31,6 +32,11 @@ const struct admin_cmd *const admin_cmds[] = {
 	&admin_cmd_fsck,
 	&admin_cmd_gc,
 	&admin_cmd_decommission,
+	&admin_cmd_put,
+	&admin_cmd_get,
+	&admin_cmd_ls,
+	&admin_cmd_rm,
+	&admin_cmd_mkdir,
 	NULL
 };
 

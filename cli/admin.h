@@ -1,7 +1,7 @@
 /*
  * admin: the framework of minidfs-admin (tmux's cmd_entry / cmd_table).
  * Each command is a const struct admin_cmd in its family's file
- * (cmd_status.c, cmd_fsck.c, cmd_maint.c); admin.c holds the table, parses
+ * (cmd_status.c, cmd_fsck.c, cmd_maint.c, cmd_files.c); admin.c holds the table, parses
  * the global options and, before exec runs, the command's own flags and the
  * count of its arguments, so no exec parses argv again.
  *
@@ -88,6 +88,11 @@ extern const struct admin_cmd admin_cmd_nodes;
 extern const struct admin_cmd admin_cmd_fsck;
 extern const struct admin_cmd admin_cmd_gc;
 extern const struct admin_cmd admin_cmd_decommission;
+extern const struct admin_cmd admin_cmd_put;
+extern const struct admin_cmd admin_cmd_get;
+extern const struct admin_cmd admin_cmd_ls;
+extern const struct admin_cmd admin_cmd_rm;
+extern const struct admin_cmd admin_cmd_mkdir;
 
 /* The table (NULL-terminated) and a lookup by exact name (NULL: none). */
 extern const struct admin_cmd *const admin_cmds[];

@@ -31,7 +31,7 @@
 #include "fuse/diskcache.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ofile.h"
 #include "fuse/reader.h"
 #include "fuse/session.h"

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 
 struct mdfs;
 

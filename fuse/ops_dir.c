@@ -14,7 +14,7 @@
 #include "common/protocol.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ops.h"
 
 #define DIR_ENTRY_GUESS	48	/* bytes per listed entry, for the page size */

@@ -16,7 +16,7 @@
 #include "common/protocol.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ofile.h"
 #include "fuse/ops.h"
 #include "fuse/writer.h"

@@ -25,7 +25,7 @@
 #include "common/log.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ofile.h"
 #include "fuse/ops.h"
 #include "fuse/reader.h"

@@ -15,7 +15,7 @@
 
 #include "common/protocol.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ops.h"
 
 /* 0 for a namespace we store, -EOPNOTSUPP otherwise; -ERANGE bad length. */

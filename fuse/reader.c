@@ -12,6 +12,7 @@
 
 #include "common/blockid.h"
 #include "common/buf.h"
+#include "common/dataapi.h"
 #include "common/httpc.h"
 #include "common/log.h"
 #include "common/protocol.h"
@@ -19,7 +20,7 @@
 #include "fuse/blockcache.h"
 #include "fuse/diskcache.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ofile.h"
 #include "fuse/reader.h"
 #include "fuse/workq.h"
@@ -112,70 +113,6 @@ inflight_done(struct reader *rd, const char *id)
 	pthread_mutex_unlock(&rd->lock);
 }
 
-/* GETs the block from each replica in turn until one gives the right
- * bytes.  *data malloc'ed. */
-static int
-fetch_net(struct reader *rd, const struct mc_chunk *ch, void **data,
-    size_t *len)
-{
-	struct mdfs	*fs = rd->fs;
-	char		 url[MDFS_ADDR_MAX + 96], got[BLOCKID_BUFSZ], err[128];
-	int		 rc, n404 = 0, n403 = 0;
-
-	for (size_t i = 0; i < ch->nloc; i++) {
-		struct httpc_req req = { 0 };
-		/* a chunk may use only a prefix of its block (a truncate
-		 * shortens len, not the block): take the whole block */
-		struct buf	 out = BUF_INIT(fs->block_size);
-		struct httpc	*h;
-
-		snprintf(url, sizeof(url), "http://%s%s%s", ch->loc[i].addr,
-		    DATA_PATH_BLOCKS, ch->id);
-		req.method = "GET";
-		req.url = url;
-		req.resp = &out;
-		if (ch->token[0] != '\0' && httpc_req_header(&req,
-		    HTTP_HDR_TOKEN, ch->token) != 0)
-			return -EIO;
-		h = httpc_pool_get(fs->data);
-		rc = httpc_do(h, &req, err, sizeof(err));
-		httpc_pool_put(fs->data, h);
-		if (rc != 0) {
-			log_warnx("reader: block %s from %s: %s", ch->id,
-			    ch->loc[i].addr, err);
-		} else if (req.status != 200) {
-			if (req.status == 404)
-				n404++;
-			else if (req.status == 403 || req.status == 401)
-				n403++;
-			log_warnx("reader: block %s from %s: HTTP %ld", ch->id,
-			    ch->loc[i].addr, req.status);
-		} else if (out.len < ch->len ||
-		    blockid_of(out.data, out.len, got) != 0 ||
-		    strcmp(got, ch->id) != 0) {
-			log_warnx("reader: block %s from %s: bad content "
-			    "(%zu bytes), replica skipped", ch->id,
-			    ch->loc[i].addr, out.len);
-		} else {
-			void	*p, *shrunk;
-
-			/* the buffer grew by doubling and kept a byte for a
-			 * NUL: give the slack back before the cache holds it */
-			p = buf_detach(&out, len);
-			if ((shrunk = realloc(p, *len > 0 ? *len : 1)) != NULL)
-				p = shrunk;
-			*data = p;
-			return 0;
-		}
-		buf_release(&out);
-	}
-	if (ch->nloc == 0 || (size_t)n404 == ch->nloc)
-		return -ENOENT;
-	if (n403 > 0)
-		return -EACCES;
-	return -EIO;
-}
-
 ssize_t
 reader_chunk(struct reader *rd, const struct mc_chunk *ch, uint64_t off,
     void *dst, size_t n)
@@ -204,7 +141,7 @@ reader_chunk(struct reader *rd, const struct mc_chunk *ch, uint64_t off,
 	if (fs->dc != NULL)
 		rc = diskcache_get(fs->dc, ch->id, &data, &len);
 	if (rc != 0) {
-		rc = fetch_net(rd, ch, &data, &len);
+		rc = dataapi_get(fs->data, ch, fs->block_size, &data, &len);
 		if (rc == 0 && fs->dc != NULL)
 			diskcache_put(fs->dc, ch->id, data, len);
 	}

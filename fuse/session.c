@@ -14,7 +14,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/session.h"
 
 /* The renewal thread's controls: a stop flag with a condvar, so stopping

@@ -65,6 +65,7 @@
 #include <time.h>
 
 #include "common/blockid.h"
+#include "common/dataapi.h"
 #include "common/buf.h"
 #include "common/httpc.h"
 #include "common/json.h"
@@ -75,15 +76,13 @@
 #include "fuse/blockcache.h"
 #include "fuse/diskcache.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ofile.h"
 #include "fuse/reader.h"
 #include "fuse/workq.h"
 #include "fuse/writer.h"
 
 #define WRITER_MAX_OFFSET	((uint64_t)INT64_MAX)	/* bytes */
-#define WRITER_BACKOFF_MIN_MS	200
-#define WRITER_BACKOFF_MAX_MS	3000
 
 struct writer {
 	struct mdfs	*fs;
@@ -229,230 +228,12 @@ writer_free(struct writer *wr)
 }
 
 static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
 now_ns(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* Adds addr to the exclude list unless it is there. */
-static void
-exclude_add(char (*ex)[MDFS_ADDR_MAX], size_t *n, const char *addr)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp(ex[i], addr) == 0)
-			return;
-	if (*n < MDFS_EXCLUDE_MAX)
-		snprintf(ex[(*n)++], MDFS_ADDR_MAX, "%s", addr);
-}
-
-/*
- * PUTs data along ch's chain.  On an answer fills cm->stored and ch->loc
- * with the nodes that stored it and adds failed nodes to the exclude list.
- * Returns 0 (an answer arrived; count the stored nodes) or -errno.
- */
-static int
-put_block(struct mdfs *fs, struct mc_chunk *ch, const char *data, size_t len,
-    struct mc_commit *cm, char (*ex)[MDFS_ADDR_MAX], size_t *nex)
-{
-	struct httpc_req req = { 0 };
-	struct buf	 out = BUF_INIT(BUF_MAX_JSON);
-	struct httpc	*h;
-	char		 url[MDFS_ADDR_MAX + 96], chain[MDFS_MAX_CHAIN *
-			    MDFS_ADDR_MAX], err[128];
-	const cJSON	*arr, *it;
-	const char	*id, *addr;
-	cJSON		*root = NULL;
-	size_t		 cl = 0;
-	int		 rc;
-
-	chain[0] = '\0';
-	for (size_t i = 1; i < ch->nloc; i++)
-		cl += (size_t)snprintf(chain + cl, sizeof(chain) - cl, "%s%s",
-		    i > 1 ? "," : "", ch->loc[i].addr);
-	snprintf(url, sizeof(url), "http://%s%s%s", ch->loc[0].addr,
-	    DATA_PATH_BLOCKS, ch->id);
-	req.method = "PUT";
-	req.url = url;
-	req.body = data;
-	req.body_len = len;
-	req.resp = &out;
-	if ((ch->token[0] != '\0' &&
-	    httpc_req_header(&req, HTTP_HDR_TOKEN, ch->token) != 0) ||
-	    (chain[0] != '\0' &&
-	    httpc_req_header(&req, HTTP_HDR_CHAIN, chain) != 0) ||
-	    httpc_req_header(&req, "Content-Type",
-	    "application/octet-stream") != 0)
-		return -EIO;
-	h = httpc_pool_get(fs->data);
-	rc = httpc_do(h, &req, err, sizeof(err));
-	httpc_pool_put(fs->data, h);
-	if (rc != 0) {
-		log_warnx("writer: PUT block %s to %s: %s", ch->id,
-		    ch->loc[0].addr, err);
-		exclude_add(ex, nex, ch->loc[0].addr);
-		buf_release(&out);
-		return rc == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
-	}
-	if (req.status != 200 && req.status != 201) {
-		log_warnx("writer: PUT block %s to %s: HTTP %ld", ch->id,
-		    ch->loc[0].addr, req.status);
-		if (req.status != 403)
-			exclude_add(ex, nex, ch->loc[0].addr);
-		buf_release(&out);
-		return req.status == 507 ? -ENOSPC : -EIO;
-	}
-	root = out.len > 0 ? json_parse(out.data, out.len, err, sizeof(err)) :
-	    NULL;
-	buf_release(&out);
-	if (root == NULL || json_get_array(root, JF_STORED, &arr) != 0) {
-		log_warnx("writer: PUT block %s to %s: bad answer", ch->id,
-		    ch->loc[0].addr);
-		cJSON_Delete(root);
-		return -EIO;
-	}
-	cm->nstored = 0;
-	ch->nloc = 0;
-	cJSON_ArrayForEach(it, arr) {
-		if (json_get_str(it, JF_ID, &id) != 0 ||
-		    strlen(id) > MDFS_NODE_ID_MAX ||
-		    cm->nstored == MDFS_MAX_CHAIN)
-			continue;
-		snprintf(cm->stored[cm->nstored++], MDFS_NODE_ID_MAX + 1, "%s",
-		    id);
-		if (json_get_str(it, JF_ADDR, &addr) == 0 &&
-		    strlen(addr) < MDFS_ADDR_MAX) {
-			snprintf(ch->loc[ch->nloc].id, MDFS_NODE_ID_MAX + 1,
-			    "%s", id);
-			snprintf(ch->loc[ch->nloc].addr, MDFS_ADDR_MAX, "%s",
-			    addr);
-			ch->nloc++;
-		}
-	}
-	/* exclude the nodes that failed, not those only cut off behind one
-	 * (ECANCELED) or that stored it without saying so (EPROTO) */
-	if (json_get_array(root, JF_FAILED, &arr) == 0)
-		cJSON_ArrayForEach(it, arr) {
-			const char	*code = "";
-
-			(void)json_get_str(it, JF_ERROR, &code);
-			if (json_get_str(it, JF_ADDR, &addr) == 0 &&
-			    strcmp(code, "ECANCELED") != 0 &&
-			    strcmp(code, "EPROTO") != 0)
-				exclude_add(ex, nex, addr);
-		}
-	cJSON_Delete(root);
-	return 0;
-}
-
-/* The replicas a write needs: need (min_replicas), lowered to the file's own
- * replication (MDFS_XATTR_REPLICAS) when that is smaller.  Asked only when a
- * block came back with fewer copies than need; called without locks. */
-static unsigned
-file_need(struct mdfs *fs, uint64_t ino, unsigned need)
-{
-	void		*v;
-	size_t		 len;
-	uint64_t	 r;
-	char		 text[32];
-
-	if (mc_getxattr(fs->mc, ino, MDFS_XATTR_REPLICAS, &v, &len) == 0) {
-		if (len < sizeof(text)) {
-			memcpy(text, v, len);
-			text[len] = '\0';
-			if (parse_u64(text, 1, MDFS_REPLICAS_MAX, &r) == 0 &&
-			    r < need)
-				need = (unsigned)r;
-		}
-		free(v);
-	}
-	return need;
-}
-
-/* Stores one block on at least need dataservers.  Fills ch and cm. */
-static int
-upload(struct mdfs *fs, uint64_t ino, const char *data, size_t len,
-    unsigned *need, struct mc_chunk *ch, struct mc_commit *cm)
-{
-	char		 id[BLOCKID_BUFSZ];
-	char		 ex[MDFS_EXCLUDE_MAX][MDFS_ADDR_MAX];
-	size_t		 nex = 0;
-	int64_t		 deadline = now_ms() + (int64_t)fs->conf.retry_time *
-			    1000;
-	long		 backoff = WRITER_BACKOFF_MIN_MS;
-	int		 rc, present, asked = 0;
-
-	if ((rc = blockid_of(data, len, id)) != 0)
-		return rc;
-	for (;;) {
-		memset(ch, 0, sizeof(*ch));
-		memset(cm, 0, sizeof(*cm));
-		rc = mc_alloc(fs->mc, ino, id, len, (const char (*)[
-		    MDFS_ADDR_MAX])ex, nex, ch, &present);
-		if (rc == -ENOSPC && nex > 0 && now_ms() + backoff <= deadline) {
-			/* every node left was excluded: they may be back */
-			nex = 0;
-			sleep_ms(backoff);
-			continue;
-		}
-		if (rc != 0)
-			return rc;
-		if (present) {
-			/* dedup: the cluster has it often enough already */
-			for (size_t i = 0; i < ch->nloc; i++)
-				snprintf(cm->stored[cm->nstored++],
-				    MDFS_NODE_ID_MAX + 1, "%s", ch->loc[i].id);
-			rc = 0;
-			break;
-		}
-		rc = put_block(fs, ch, data, len, cm, ex, &nex);
-		if (rc == 0 && cm->nstored < *need && !asked) {
-			/* short: maybe the file wants fewer copies */
-			asked = 1;
-			*need = file_need(fs, ino, *need);
-		}
-		if (rc == 0 && cm->nstored >= *need)
-			break;
-		if (rc == 0) {
-			log_warnx("writer: block %s stored on %zu of %u "
-			    "replicas needed; retrying", id, cm->nstored, *need);
-			rc = -EIO;
-		}
-		if (now_ms() + backoff > deadline) {
-			log_warnx("writer: block %s of inode %llu: giving up "
-			    "after %llu s", id, (unsigned long long)ino,
-			    (unsigned long long)fs->conf.retry_time);
-			return rc;
-		}
-		sleep_ms(backoff);
-		backoff = backoff * 2 > WRITER_BACKOFF_MAX_MS ?
-		    WRITER_BACKOFF_MAX_MS : backoff * 2;
-	}
-	memcpy(ch->id, id, BLOCKID_BUFSZ);
-	ch->len = len;
-	memcpy(cm->id, id, BLOCKID_BUFSZ);
-	cm->len = len;
-	return 0;
 }
 
 static void
@@ -470,7 +251,8 @@ upload_run(void *arg)
 	int		 rc;
 
 	/* w->data and w->len are stable while the block is WB_UPLOADING */
-	rc = upload(fs, of->ino, w->data, w->len, &j->need, ch, cm);
+	rc = dataapi_store(fs->mc, fs->data, of->ino, w->data, w->len,
+	    (unsigned)fs->conf.retry_time, &j->need, ch, cm);
 	pthread_mutex_lock(&of->lock);
 	if (j->need < of->need)
 		of->need = j->need;	/* the file's own replication */

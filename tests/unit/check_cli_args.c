@@ -226,7 +226,7 @@ START_TEST(test_table)
 			ck_assert_ptr_nonnull(c->flags[j].name);
 		}
 	}
-	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(n, 10);
 	ck_assert_ptr_null(admin_find("nope"));
 	ck_assert_ptr_null(admin_find(""));
 	ck_assert_ptr_nonnull(admin_find("decommission"));
@@ -264,6 +264,20 @@ static const struct {
 	    "minidfs-admin: decommission: --cancel takes neither --no-wait "
 	    "nor --max-wait\n" },
 	{ "--secret-file /nonexistent/secret status", ADMIN_EXIT_FAIL, NULL },
+	{ "put /etc/hostname", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: put: missing arguments (usage: put LOCAL|- "
+	    "REMOTE)\n" },
+	{ "get /a b c", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: get: too many arguments (usage: get REMOTE "
+	    "LOCAL|-)\n" },
+	{ "ls -x /", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: ls: unknown option -x\n" },
+	{ "-m nohost ls /", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: -m: nohost: want host:port\n" },
+	{ "-m nohost mkdir /d", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: -m: nohost: want host:port\n" },
+	{ "put /nonexistent/local /x", ADMIN_EXIT_FAIL,
+	    "minidfs-admin: /nonexistent/local: No such file or directory\n" },
 	{ "-h", ADMIN_EXIT_OK, "" },
 	{ "fsck -h", ADMIN_EXIT_OK, "" },
 	{ "--json gc --help", ADMIN_EXIT_OK, "" },

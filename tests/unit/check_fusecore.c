@@ -13,7 +13,7 @@
 #include "common/metaconn.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "fuse/ofile.h"
 #include "fuse/workq.h"
 #include "fuse/writer.h"

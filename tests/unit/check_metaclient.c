@@ -23,7 +23,7 @@
 #include "common/httpd.h"
 #include "common/json.h"
 #include "common/protocol.h"
-#include "fuse/metaclient.h"
+#include "common/metaclient.h"
 #include "tests/lib/check_main.h"
 
 struct fake {

@@ -2,8 +2,8 @@
  * metaclient_int: what metaclient.c (transport, sessions, locks) shares with
  * metaclient_fs.c (the /v1/fs routes).  Internal to the module.
  */
-#ifndef MINIDFS_FUSE_METACLIENT_INT_H
-#define MINIDFS_FUSE_METACLIENT_INT_H
+#ifndef MINIDFS_METACLIENT_INT_H
+#define MINIDFS_METACLIENT_INT_H
 
 #include <stdint.h>
 
@@ -33,4 +33,4 @@ void	 mc_add_caller(struct cJSON *o, const struct mc_caller *);
  * thread did.  0 when the call may be retried. */
 int	 mc_session_refresh(struct metaclient *, uint64_t failed);
 
-#endif /* MINIDFS_FUSE_METACLIENT_INT_H */
+#endif /* MINIDFS_METACLIENT_INT_H */

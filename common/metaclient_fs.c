@@ -18,8 +18,8 @@
 #include "common/names.h"
 #include "common/protocol.h"
 #include "common/xalloc.h"
-#include "fuse/metaclient.h"
-#include "fuse/metaclient_int.h"
+#include "common/metaclient.h"
+#include "common/metaclient_int.h"
 
 static int
 decode_loc(const cJSON *arr, struct mc_chunk *c)

@@ -1,6 +1,6 @@
 /*
- * metaclient: the mount daemon's side of the metaserver.  This file holds the
- * transport -- mc_call() does leader tracking, fail-over and the bounded
+ * metaclient: the filesystem client of the metaserver (fuse/ and cli/).
+ * This file holds the transport -- mc_call() does leader tracking, fail-over and the bounded
  * retries -- the JSON helpers the routes share, and the session and lock
  * routes; metaclient_fs.c has one small function per /v1/fs route.  See
  * metaclient.h.
@@ -20,8 +20,8 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "common/xalloc.h"
-#include "fuse/metaclient.h"
-#include "fuse/metaclient_int.h"
+#include "common/metaclient.h"
+#include "common/metaclient_int.h"
 
 struct metaclient {
 	struct metaconn	*conn;		/* the transport (common/metaconn) */

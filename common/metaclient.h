@@ -1,9 +1,9 @@
 /*
- * metaclient: the only code of the mount daemon that talks to the metaserver
+ * metaclient: the client side of the metaserver's filesystem routes
  * (common/protocol.h, "metaserver filesystem routes" and the session and lock
- * routes).  Each call is one function that builds the JSON request, sends it
- * and decodes the answer into plain C structs, so the FUSE ops never see
- * JSON.
+ * routes), shared by the mount daemon (fuse/) and minidfs-admin (cli/).  Each
+ * call is one function that builds the JSON request, sends it and decodes
+ * the answer into plain C structs, so the callers never see JSON.
  *
  * Transport: common/metaconn (shared with the command line tools) follows
  * a standby's 307 to the leader, fails over between the metaservers of the
@@ -17,8 +17,8 @@
  * returned through pointers are malloc'ed and freed with the matching
  * *_free function.
  */
-#ifndef MINIDFS_FUSE_METACLIENT_H
-#define MINIDFS_FUSE_METACLIENT_H
+#ifndef MINIDFS_METACLIENT_H
+#define MINIDFS_METACLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -222,4 +222,4 @@ int	 mc_lock_set(struct metaclient *, uint64_t ino, const struct mc_lock *l,
 int	 mc_lock_release(struct metaclient *, uint64_t ino,
 	    enum mc_lock_kind kind, uint64_t owner);
 
-#endif /* MINIDFS_FUSE_METACLIENT_H */
+#endif /* MINIDFS_METACLIENT_H */
