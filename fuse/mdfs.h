@@ -60,6 +60,7 @@ struct mdfs {
 	struct fuse_session	*se;
 	double			 entry_timeout;	/* seconds, for replies */
 	double			 attr_timeout;
+	uint64_t		 commit_gen;	/* completed commits (atomic) */
 };
 
 #endif /* MINIDFS_FUSE_MDFS_H */

@@ -63,6 +63,7 @@ struct ofile {
 	int		 map_valid;
 	int		 map_loading;
 	uint64_t	 map_gen;	/* bumped when the map goes stale */
+	uint64_t	 commit_gen;	/* fs->commit_gen of its last commit */
 };
 
 /* A new ofile for ino with the given size, no map loaded yet. */

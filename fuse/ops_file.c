@@ -27,10 +27,11 @@ fh_of(struct fuse_file_info *fi)
 	return (struct mdfs_fh *)(uintptr_t)fi->fh;
 }
 
-/* Sets up the handle of a freshly opened file. */
+/* Sets up the handle of a freshly opened file.  gen is fs->commit_gen
+ * read before the open was sent to the metaserver. */
 static struct mdfs_fh *
 attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
-    struct fuse_file_info *fi, int created)
+    struct fuse_file_info *fi, int created, uint64_t gen)
 {
 	struct mdfs_fh	*fh = xcalloc(1, sizeof(*fh));
 	struct ofile	*of;
@@ -40,8 +41,14 @@ attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
 	pthread_mutex_lock(&of->lock);
 	fresh = !of->dirty && of->nwb == 0;
 	if (fresh) {
-		/* close-to-open: what the metaserver says now, map reloaded */
-		of->size = a->size;
+		/* close-to-open: what the metaserver says now, map reloaded
+		 * -- unless this mount's own commit of the file finished
+		 * while the open was on its way: the answer may predate it,
+		 * and an O_APPEND writer would overwrite what the other
+		 * handle just wrote. */
+		if ((fi->flags & O_TRUNC) || of->commit_gen <= gen ||
+		    a->size > of->size)
+			of->size = a->size;
 		ofile_map_invalidate(of);
 		if (created) {
 			/* a new file has no chunks: no map to fetch */
@@ -85,8 +92,10 @@ mdfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct mdfs_fh	*fh;
 	struct mc_attr	 a;
 	uint64_t	 mfh;
+	uint64_t	 gen;
 	int		 rc;
 
+	gen = __atomic_load_n(&fs->commit_gen, __ATOMIC_SEQ_CST);
 	if ((rc = mc_open(fs->mc, ino, fi->flags, &a, &mfh)) != 0) {
 		mdfs_reply_err(req, rc);
 		return;
@@ -96,7 +105,7 @@ mdfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	fh = attach(fs, &a, mfh, fi, 0);
+	fh = attach(fs, &a, mfh, fi, 0, gen);
 	if (fuse_reply_open(req, fi) != 0)
 		detach(fs, fh);		/* interrupted: no release will come */
 }
@@ -110,7 +119,7 @@ mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct mc_caller	 c;
 	struct mc_attr		 a;
 	struct mdfs_fh		*fh;
-	uint64_t		 mfh;
+	uint64_t		 mfh, gen;
 	int			 rc, created;
 
 	if ((rc = mdfs_name_ok(name)) != 0) {
@@ -118,13 +127,14 @@ mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		return;
 	}
 	mdfs_caller(req, &c);
+	gen = __atomic_load_n(&fs->commit_gen, __ATOMIC_SEQ_CST);
 	rc = mc_create(fs->mc, &c, parent, name, mode, fi->flags, &a, &mfh,
 	    &created);
 	if (rc != 0) {
 		mdfs_reply_err(req, rc);
 		return;
 	}
-	fh = attach(fs, &a, mfh, fi, created && a.size == 0);
+	fh = attach(fs, &a, mfh, fi, created && a.size == 0, gen);
 	memset(&e, 0, sizeof(e));
 	e.ino = a.ino;
 	e.generation = a.generation;

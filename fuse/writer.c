@@ -592,6 +592,8 @@ writer_flush(struct ofile *of)
 		of->dirty = 0;
 		of->wend = 0;
 	}
+	of->commit_gen = __atomic_add_fetch(&fs->commit_gen, 1,
+	    __ATOMIC_SEQ_CST);
 	if (attr.size > of->size)
 		of->size = attr.size;
 	ofile_map_invalidate(of);
