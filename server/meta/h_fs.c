@@ -206,6 +206,22 @@ meta_h_fs_getattr(struct httpd_req *req, struct httpd_resp *resp)
 	h_fs_answer(resp, rc, rc == 0 ? h_fs_entry_json(m, &a) : NULL);
 }
 
+/* An optional 32-bit field: absent is fine, present sets its bit in
+ * *valid, anything else is a 400 naming the field. */
+static int
+get_u32(const cJSON *j, const char *f, unsigned set, uint32_t *v,
+    unsigned *valid, struct httpd_resp *resp)
+{
+	int	 rc;
+
+	if ((rc = json_get_u32(j, f, v)) == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return h_fs_bad_field(resp, f);
+	*valid |= set;
+	return 0;
+}
+
 /* "now" or signed nanoseconds. */
 static int
 get_time(const cJSON *j, const char *f, unsigned set, unsigned now,
@@ -242,24 +258,10 @@ meta_h_fs_setattr(struct httpd_req *req, struct httpd_resp *resp)
 	if (h_fs_need_ino(j, JF_INO, &ino, resp) != 0 ||
 	    h_fs_get_cred(j, &c, resp) != 0)
 		return;
-	if ((rc = json_get_u32(j, JF_MODE, &sa.mode)) == 0)
-		sa.valid |= NS_SET_MODE;
-	else if (rc != -ENOENT) {
-		h_fs_bad_field(resp, JF_MODE);
+	if (get_u32(j, JF_MODE, NS_SET_MODE, &sa.mode, &sa.valid, resp) != 0 ||
+	    get_u32(j, JF_UID, NS_SET_UID, &sa.uid, &sa.valid, resp) != 0 ||
+	    get_u32(j, JF_GID, NS_SET_GID, &sa.gid, &sa.valid, resp) != 0)
 		return;
-	}
-	if ((rc = json_get_u32(j, JF_UID, &sa.uid)) == 0)
-		sa.valid |= NS_SET_UID;
-	else if (rc != -ENOENT) {
-		h_fs_bad_field(resp, JF_UID);
-		return;
-	}
-	if ((rc = json_get_u32(j, JF_GID, &sa.gid)) == 0)
-		sa.valid |= NS_SET_GID;
-	else if (rc != -ENOENT) {
-		h_fs_bad_field(resp, JF_GID);
-		return;
-	}
 	if ((rc = json_get_u64(j, JF_SIZE, &sa.size)) == 0)
 		sa.valid |= NS_SET_SIZE;
 	else if (rc != -ENOENT) {

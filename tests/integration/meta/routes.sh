@@ -117,6 +117,13 @@ ok_eq "setattr size on a directory: EISDIR" EISDIR "$(st setattr \
     "{\"ino\":\"$D\",\"size\":\"1\"}" >/dev/null; err)"
 ok_eq "setattr size not a number: 400" 400 "$(st setattr \
     '{"ino":"'"$F"'","size":"x"}')"
+ok_eq "setattr mode not a number: 400" 400 "$(st setattr \
+    "{\"ino\":\"$F\",\"mode\":\"rw\"}")"
+ok_eq "setattr uid past 32 bits: 400" 400 "$(st setattr \
+    "{\"ino\":\"$F\",\"uid\":\"4294967296\"}")"
+ok_eq "... naming the field" uid "$(j .message | grep -o uid | head -1)"
+ok_eq "setattr gid negative: 400" 400 "$(st setattr \
+    "{\"ino\":\"$F\",\"gid\":-1}")"
 ok_eq "setattr bad time: 400" 400 "$(st setattr "{\"ino\":\"$F\",\"atime\":\"soon\"}")"
 ok_eq "setattr mode by a stranger: 403 EPERM" EPERM "$(st setattr \
     "{\"ino\":\"$F\",\"mode\":511,\"caller\":{\"uid\":5,\"gid\":5}}" \
