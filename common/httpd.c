@@ -74,8 +74,8 @@ httpd_resp_init(struct httpd_resp *resp)
 }
 
 /* Frees whatever resp still owns and leaves it initialized. */
-static void
-resp_release(struct httpd_resp *resp)
+void
+httpd_resp_release(struct httpd_resp *resp)
 {
 	size_t	 i;
 
@@ -144,9 +144,28 @@ httpd_resp_header(struct httpd_resp *resp, const char *name,
 }
 
 /*
+ * The status an answer goes out with (200 when left 0); an error answer
+ * without a body gets an errmap body here, so every error is JSON.
+ */
+int
+httpd_resp_settle(struct httpd_resp *resp)
+{
+	int	 status;
+
+	status = resp->status != 0 ? resp->status : MHD_HTTP_OK;
+	if (status >= 400 && resp->json == NULL && resp->body == NULL &&
+	    resp->fd < 0) {
+		const char *reason = MHD_get_reason_phrase_for(status);
+
+		resp->json = errmap_body(errmap_from_status(status),
+		    reason != NULL ? reason : "error");
+	}
+	return status;
+}
+
+/*
  * Turns resp into an MHD response (taking its body, json or fd) and queues
- * it.  An error answer without a body gets an errmap body, so every error is
- * JSON.  Returns MHD's verdict; resp is released either way.
+ * it.  Returns MHD's verdict; resp is released either way.
  */
 static enum MHD_Result
 queue_resp(struct httpd_req *req, struct httpd_resp *resp, int close_after)
@@ -158,14 +177,7 @@ queue_resp(struct httpd_req *req, struct httpd_resp *resp, int close_after)
 	size_t		 i, len;
 	int		 status;
 
-	status = resp->status != 0 ? resp->status : MHD_HTTP_OK;
-	if (status >= 400 && resp->json == NULL && resp->body == NULL &&
-	    resp->fd < 0) {
-		const char *reason = MHD_get_reason_phrase_for(status);
-
-		resp->json = errmap_body(errmap_from_status(status),
-		    reason != NULL ? reason : "error");
-	}
+	status = httpd_resp_settle(resp);
 	if (resp->json != NULL) {
 		text = json_print(resp->json);
 		len = strlen(text);
@@ -201,7 +213,7 @@ queue_resp(struct httpd_req *req, struct httpd_resp *resp, int close_after)
 	if (mr == NULL) {
 		log_warnx("httpd: %s %s: cannot build the response",
 		    req->method, req->path);
-		resp_release(resp);
+		httpd_resp_release(resp);
 		return MHD_NO;
 	}
 	if (ctype != NULL)
@@ -217,7 +229,7 @@ queue_resp(struct httpd_req *req, struct httpd_resp *resp, int close_after)
 		    "close");
 	rc = MHD_queue_response(req->conn, (unsigned)status, mr);
 	MHD_destroy_response(mr);
-	resp_release(resp);
+	httpd_resp_release(resp);
 	req->status = status;
 	req->phase = HTTPD_PHASE_ANSWERED;
 	return rc;
@@ -227,18 +239,16 @@ queue_resp(struct httpd_req *req, struct httpd_resp *resp, int close_after)
 
 /* The declared body length: bytes, -1 for chunked, -EINVAL if unreadable. */
 static int64_t
-declared_length(struct MHD_Connection *conn)
+declared_length(const struct httpd_req *req)
 {
 	const char	*v;
 	uint64_t	 n;
 
-	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	v = httpd_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (v != NULL)
 		return parse_u64(v, 0, INT64_MAX, &n) == 0 ? (int64_t)n :
 		    -EINVAL;
-	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+	if (httpd_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
 		return -1;
 	return 0;
 }
@@ -252,6 +262,8 @@ peer_fill(struct httpd_req *req)
 	socklen_t salen;
 
 	snprintf(req->peer, sizeof(req->peer), "?");
+	if (req->conn == NULL)
+		return;
 	ci = MHD_get_connection_info(req->conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || ci->client_addr == NULL)
@@ -278,32 +290,35 @@ stream_refuse(struct httpd_req *req)
 }
 
 /*
- * MHD's first call: headers are in.  Runs every check that needs no body
- * (route 404/405, Content-Length 413, path parameters 400, token 403) and
- * answers at once on failure, then starts the stream or the buffer.
+ * The headers are in.  Runs every check that needs no body (route 404/405,
+ * Content-Length 413, path parameters 400, token 403), then starts the
+ * stream or the buffer.  Returns 0 (accepted) or 1 with the answer in
+ * req->resp, *close_after set when the connection must close after it.
  */
-static enum MHD_Result
-first_call(struct httpd_req *req, const char *url, const char *method)
+int
+httpd_req_begin(struct httpd_req *req, const char *url, const char *method,
+    int *close_after)
 {
 	const struct httpd_pattern *pat;
 	const struct httpd_route *r;
 	char	 allow[HTTPD_ALLOW_MAX];
-	int	 path_known, early_close;
+	int	 path_known;
 
 	req->method = method;
 	req->path = url;
-	req->content_length = declared_length(req->conn);
+	req->content_length = declared_length(req);
 	peer_fill(req);
 	/* An answer now leaves any body unread: close after it. */
-	early_close = req->content_length != 0;
+	*close_after = req->content_length != 0;
 	if (req->content_length < -1) {
 		httpd_resp_error(&req->resp, EINVAL, "bad Content-Length");
-		return queue_resp(req, &req->resp, 1);
+		*close_after = 1;
+		return 1;
 	}
 	if (req->seg_bad) {
 		httpd_resp_error(&req->resp, EINVAL,
 		    "bad percent-encoding in the path");
-		return queue_resp(req, &req->resp, early_close);
+		return 1;
 	}
 	pat = httpd_route_find(req->h, req, &path_known, allow, sizeof(allow));
 	if (pat == NULL && path_known) {
@@ -312,21 +327,22 @@ first_call(struct httpd_req *req, const char *url, const char *method)
 		if (httpd_resp_header(&req->resp, MHD_HTTP_HEADER_ALLOW,
 		    allow) != 0)
 			log_warnx("httpd: cannot add Allow: %s", allow);
-		return queue_resp(req, &req->resp, early_close);
+		return 1;
 	}
 	if (pat == NULL) {
 		httpd_resp_error(&req->resp, ENOENT, "no such resource");
-		return queue_resp(req, &req->resp, early_close);
+		return 1;
 	}
 	req->route = r = pat->route;
 	if (req->content_length > 0 &&
 	    (uint64_t)req->content_length > r->max_body) {
 		httpd_resp_error(&req->resp, EFBIG, "body of %" PRId64 " bytes "
 		    "over the limit of %zu", req->content_length, r->max_body);
-		return queue_resp(req, &req->resp, 1);
+		*close_after = 1;
+		return 1;
 	}
 	if (httpd_params_take(req, pat) != 0 || httpd_token_check(req) != 0)
-		return queue_resp(req, &req->resp, early_close);
+		return 1;
 	req->phase = HTTPD_PHASE_BODY;
 	if (r->flags & HTTPD_STREAM) {
 		req->begun = 1;
@@ -334,16 +350,17 @@ first_call(struct httpd_req *req, const char *url, const char *method)
 			r->on_begin(req, &req->resp);
 		if (req->resp.status >= 400) {
 			stream_refuse(req);
-			return queue_resp(req, &req->resp, early_close);
+			return 1;
 		}
 	} else
 		buf_init(&req->body, r->max_body);
-	return MHD_YES;
+	return 0;
 }
 
-/* A piece of body: stream it, collect it, or (refused) drop it. */
-static enum MHD_Result
-body_call(struct httpd_req *req, const char *p, size_t n)
+/* A piece of body: stream it, collect it, or (refused) drop it.  Returns 0,
+ * or -1 when the connection should be closed without an answer. */
+int
+httpd_req_body(struct httpd_req *req, const char *p, size_t n)
 {
 	const struct httpd_route *r = req->route;
 	int	 rc;
@@ -355,9 +372,9 @@ body_call(struct httpd_req *req, const char *p, size_t n)
 			log_info("httpd: %s %s from %s: body still coming "
 			    "after a refusal, closing", req->method, req->path,
 			    req->peer);
-			return MHD_NO;
+			return -1;
 		}
-		return MHD_YES;
+		return 0;
 	}
 	if (n > r->max_body - req->received) {
 		/* Only a chunked body gets here: Content-Length was checked. */
@@ -366,49 +383,49 @@ body_call(struct httpd_req *req, const char *p, size_t n)
 		httpd_resp_error(&req->resp, EFBIG, "body over the limit of "
 		    "%zu bytes", r->max_body);
 		stream_refuse(req);
-		return MHD_YES;
+		return 0;
 	}
 	req->received += n;
 	if (r->flags & HTTPD_STREAM) {
 		r->on_data(req, p, n, &req->resp);
 		if (req->resp.status >= 400)
 			stream_refuse(req);
-		return MHD_YES;
+		return 0;
 	}
 	if ((rc = buf_append(&req->body, p, n)) != 0) {
 		httpd_resp_error(&req->resp, -rc, "cannot keep the body: %s",
 		    strerror(-rc));
 		req->phase = HTTPD_PHASE_DISCARD;
 	}
-	return MHD_YES;
+	return 0;
 }
 
-/* The whole body is in: parse it if asked, run the handler, answer. */
-static enum MHD_Result
-final_call(struct httpd_req *req)
+/* The whole body is in: parse it if asked, run the handler.  The answer is
+ * in req->resp. */
+void
+httpd_req_end(struct httpd_req *req)
 {
 	const struct httpd_route *r = req->route;
 	char	 msg[HTTPD_ERRMSG_MAX];
 
 	if (req->phase == HTTPD_PHASE_DISCARD)
-		return queue_resp(req, &req->resp, 0);
+		return;
 	if (r->flags & HTTPD_JSON) {
 		if (req->body.len == 0) {
 			httpd_resp_error(&req->resp, EBADMSG,
 			    "a JSON body is required");
-			return queue_resp(req, &req->resp, 0);
+			return;
 		}
 		req->json = json_parse(req->body.data, req->body.len, msg,
 		    sizeof(msg));
 		if (req->json == NULL) {
 			httpd_resp_error(&req->resp, EBADMSG,
 			    "malformed JSON: %s", msg);
-			return queue_resp(req, &req->resp, 0);
+			return;
 		}
 	}
 	req->finished = 1;
 	r->handler(req, &req->resp);
-	return queue_resp(req, &req->resp, 0);
 }
 
 static enum MHD_Result
@@ -418,13 +435,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct httpd_req *req = *con_cls;
 	size_t	 n;
+	int	 close_after;
 
 	/* uri_log() made the request; without it we know nothing. */
 	if (req == NULL)
 		return MHD_NO;
 	req->conn = conn;
-	if (req->phase == HTTPD_PHASE_NEW)
-		return first_call(req, url, method);
+	if (req->phase == HTTPD_PHASE_NEW) {
+		if (httpd_req_begin(req, url, method, &close_after) != 0)
+			return queue_resp(req, &req->resp, close_after);
+		return MHD_YES;
+	}
 	if (req->phase == HTTPD_PHASE_ANSWERED) {
 		/* answered early: MHD drops the rest itself */
 		*upload_data_size = 0;
@@ -433,16 +454,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (*upload_data_size > 0) {
 		n = *upload_data_size;
 		*upload_data_size = 0;
-		return body_call(req, upload_data, n);
+		return httpd_req_body(req, upload_data, n) == 0 ? MHD_YES :
+		    MHD_NO;
 	}
-	return final_call(req);
+	httpd_req_end(req);
+	return queue_resp(req, &req->resp, 0);
 }
 
-/* The request line arrived: the request's state starts here. */
-static void *
-uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+/* A request's state, from its request line on. */
+struct httpd_req *
+httpd_req_new(struct httpd *h, struct MHD_Connection *conn, const char *uri)
 {
-	struct httpd	*h = cls;
 	struct httpd_req *req;
 
 	req = xcalloc(1, sizeof(*req));
@@ -457,6 +479,13 @@ uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 	h->inflight++;
 	pthread_mutex_unlock(&h->lock);
 	return req;
+}
+
+/* The request line arrived: the request's state starts here. */
+static void *
+uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	return httpd_req_new(cls, conn, uri);
 }
 
 static const char *
@@ -479,21 +508,19 @@ toe_name(enum MHD_RequestTerminationCode toe)
 	return "unknown";
 }
 
-/* The request is over, answered or not: abort a pending stream, log, free. */
-static void
-on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
+/*
+ * The request is over, answered or not (completed: it ended normally, else
+ * how says why): abort a pending stream, log, free.
+ */
+void
+httpd_req_done(struct httpd_req *req, int completed, const char *how)
 {
-	struct httpd	*h = cls;
-	struct httpd_req *req = *con_cls;
+	struct httpd	*h = req->h;
 	struct timespec	 t1;
 	long long	 ms;
 	const char	*m, *p;
 	int		 pl;
 
-	if (req == NULL)
-		return;
-	*con_cls = NULL;
 	if (req->begun && !req->finished) {
 		req->finished = 1;
 		req->route->on_abort(req);
@@ -507,22 +534,20 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	pl = (int)strcspn(p, "?");
 	if (req->status == 0)
 		log_info("httpd: %s %s %.*s no answer (%s) in=%" PRIu64
-		    " %lldms", req->peer, m, pl, p, toe_name(toe),
+		    " %lldms", req->peer, m, pl, p, how,
 		    req->received, ms);
-	else if (req->status >= 400 ||
-	    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	else if (req->status >= 400 || !completed)
 		log_info("httpd: %s %s %.*s %d in=%" PRIu64 " out=%" PRIu64
 		    " %lldms%s%s", req->peer, m, pl, p, req->status,
 		    req->received,
 		    req->out_bytes, ms,
-		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? " " : "",
-		    toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ?
-		    toe_name(toe) : "");
+		    !completed ? " " : "",
+		    !completed ? how : "");
 	else
 		log_debug("httpd: %s %s %.*s %d in=%" PRIu64 " out=%" PRIu64
 		    " %lldms", req->peer, m, pl, p, req->status, req->received,
 		    req->out_bytes, ms);
-	resp_release(&req->resp);
+	httpd_resp_release(&req->resp);
 	buf_release(&req->body);
 	cJSON_Delete(req->json);
 	free(req->segbuf);
@@ -532,6 +557,20 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (--h->inflight == 0)
 		pthread_cond_broadcast(&h->drained);
 	pthread_mutex_unlock(&h->lock);
+}
+
+/* MHD's end of a request. */
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct httpd_req *req = *con_cls;
+
+	if (req == NULL)
+		return;
+	*con_cls = NULL;
+	httpd_req_done(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK,
+	    toe_name(toe));
 }
 
 /* libmicrohttpd's own messages, one warning line each. */
@@ -646,7 +685,8 @@ parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6,
 	return 0;
 }
 
-static void
+/* Frees a server made by httpd_new (its daemon stopped or never started). */
+void
 httpd_free(struct httpd *h)
 {
 	free(h->pats);
@@ -656,6 +696,41 @@ httpd_free(struct httpd *h)
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->drained);
 	free(h);
+}
+
+/*
+ * A server without a daemon: the route table compiled and checked, the
+ * secret copied (o->listen and TLS are not looked at).  NULL with a message
+ * in err.
+ */
+struct httpd *
+httpd_new(const struct httpd_options *o, char *err, size_t errlen)
+{
+	struct httpd	*h;
+
+	if (o->routes == NULL) {
+		snprintf(err, errlen, "no route table");
+		return NULL;
+	}
+	if (o->secret != NULL && o->secret_len == 0) {
+		snprintf(err, errlen, "empty cluster secret");
+		return NULL;
+	}
+	h = xcalloc(1, sizeof(*h));
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->drained, NULL);
+	h->routes = o->routes;
+	h->arg = o->arg;
+	if (httpd_routes_compile(h, o->routes, err, errlen) != 0) {
+		httpd_free(h);
+		return NULL;
+	}
+	if (o->secret != NULL) {
+		h->secret = xmalloc(o->secret_len);
+		memcpy(h->secret, o->secret, o->secret_len);
+		h->secret_len = o->secret_len;
+	}
+	return h;
 }
 
 /*
@@ -693,18 +768,8 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port);
 
-	h = xcalloc(1, sizeof(*h));
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->drained, NULL);
-	h->routes = o->routes;
-	h->arg = o->arg;
-	if (httpd_routes_compile(h, o->routes, err, errlen) != 0)
-		goto fail;
-	if (o->secret != NULL) {
-		h->secret = xmalloc(o->secret_len);
-		memcpy(h->secret, o->secret, o->secret_len);
-		h->secret_len = o->secret_len;
-	}
+	if ((h = httpd_new(o, err, errlen)) == NULL)
+		return NULL;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (v6)

@@ -95,6 +95,10 @@ struct httpd_req {
 	uint64_t	 out_bytes;
 	struct timespec	 t0;
 	char		 peer[HTTPD_PEER_MAX];
+	/* Without a connection (conn NULL: httpd_synth.c), headers and query
+	 * arguments come from these: name, value, name, value, ..., NULL. */
+	const char *const *synth_headers;
+	const char *const *synth_query;
 };
 
 /* ---- httpd_route.c ------------------------------------------------------ */
@@ -126,5 +130,37 @@ int	 httpd_token_check(struct httpd_req *req);
 /* Replaces resp's answer by status + an errmap body for err. */
 void	 httpd_resp_fail(struct httpd_resp *resp, int status, int err,
 	    const char *msg);
+/* The status resp goes out with (200 when 0); gives an error without a body
+ * its errmap body. */
+int	 httpd_resp_settle(struct httpd_resp *resp);
+/* Frees whatever resp owns and leaves it initialized. */
+void	 httpd_resp_release(struct httpd_resp *resp);
+
+/* A server without a daemon (routes compiled, secret copied), for
+ * httpd_start and httpd_synth.c; NULL with a message.  httpd_free frees it
+ * once no request is in flight. */
+struct httpd *httpd_new(const struct httpd_options *, char *err,
+	    size_t errlen);
+void	 httpd_free(struct httpd *);
+
+/*
+ * The request pipeline without libmicrohttpd, which the MHD callbacks and
+ * httpd_synth.c both drive:
+ *   httpd_req_new    the request line: state, split path (conn may be NULL)
+ *   httpd_req_begin  headers in: the checks; 0 accepted, or 1 with the
+ *                    answer in req->resp (*close_after: close after it)
+ *   httpd_req_body   a piece of body; -1: close the connection unanswered
+ *   httpd_req_end    the whole body is in: JSON, the handler; the answer is
+ *                    in req->resp
+ *   httpd_req_done   the end, answered (req->status set) or not: on_abort for
+ *                    an unfinished stream, one log line, free
+ */
+struct httpd_req *httpd_req_new(struct httpd *, struct MHD_Connection *,
+	    const char *uri);
+int	 httpd_req_begin(struct httpd_req *, const char *url,
+	    const char *method, int *close_after);
+int	 httpd_req_body(struct httpd_req *, const char *p, size_t n);
+void	 httpd_req_end(struct httpd_req *);
+void	 httpd_req_done(struct httpd_req *, int completed, const char *how);
 
 #endif /* MINIDFS_HTTPD_IMPL_H */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -405,15 +406,33 @@ httpd_param(const struct httpd_req *req, const char *name)
 	return NULL;
 }
 
+/* The first value of name in a synthetic list (case-insensitive, as MHD). */
+static const char *
+synth_lookup(const char *const *kv, const char *name)
+{
+	size_t	 i;
+
+	if (kv == NULL)
+		return NULL;
+	for (i = 0; kv[i] != NULL && kv[i + 1] != NULL; i += 2)
+		if (strcasecmp(kv[i], name) == 0)
+			return kv[i + 1];
+	return NULL;
+}
+
 const char *
 httpd_header(const struct httpd_req *req, const char *name)
 {
+	if (req->conn == NULL)
+		return synth_lookup(req->synth_headers, name);
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const char *
 httpd_query(const struct httpd_req *req, const char *name)
 {
+	if (req->conn == NULL)
+		return synth_lookup(req->synth_query, name);
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
 	    name);
 }

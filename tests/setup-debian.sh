@@ -11,6 +11,7 @@ check
 etcd-server
 curl jq openssl ca-certificates
 attr sqlite3 rsync git tar xz-utils procps psmisc iproute2 util-linux python3
+clang libclang-rt-14-dev
 "
 
 missing=

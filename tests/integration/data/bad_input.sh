@@ -190,6 +190,11 @@ ok_eq "push without cluster auth is 403" 403 "$code"
 code=$(http POST "$(ds_url s2 /v1/blocks/$good/push)" -d "{\"to\":\"$(ds_addr s1)\"}" \
     -H "X-Minidfs-Auth: $(mktoken "$W/secret" rwd "$good")")
 ok_eq "push with a block token instead of a cluster token is 403" 403 "$code"
+code=$(http POST "$(ds_url s2 /v1/blocks/$good/fetch)" -d "{\"from\":\"$(ds_addr s1)\"}")
+ok_eq "fetch without cluster auth is 403" 403 "$code"
+code=$(http POST "$(ds_url s2 /v1/blocks/$good/fetch)" -d "{\"from\":\"$(ds_addr s1)\"}" \
+    -H "X-Minidfs-Auth: $(mktoken "$W/secret2" a '*')")
+ok_eq "fetch with a cluster token of another secret is 403" 403 "$code"
 mkblock "$W/cp" 5000
 cp=$(blockid "$W/cp")
 http PUT "$(ds_url s1 /v1/blocks/$cp)" --data-binary @"$W/cp" \

@@ -34,6 +34,28 @@ ok_eq "a valid cluster token: accepted" 200 \
     "$(afs mkdir '{"parent":"1","name":"y","mode":493}' "$TOK")"
 ok_eq "the refused mkdirs changed nothing" 404 "$(afs lookup '{"parent":"1","name":"x"}' "$TOK")"
 ok_eq "info needs no token" 200 "$(http GET "$(meta_url m1 /v1/fs/info)")"
+# every other route of the metaserver's table refuses a request without a
+# token, before looking at the body
+refused=0 total=0
+for r in fs/lookup fs/getattr fs/setattr fs/mknod fs/mkdir fs/symlink \
+    fs/create fs/readlink fs/link fs/unlink fs/rmdir fs/rename fs/readdir \
+    fs/statfs fs/setxattr fs/getxattr fs/listxattr fs/removexattr fs/open \
+    fs/release fs/blockmap fs/alloc fs/commit cluster/heartbeat \
+    cluster/blockreport session/open session/renew session/close locks/get \
+    locks/set locks/release nodes/d1/decommission gc; do
+	total=$((total + 1))
+	code=$(http POST "$(meta_url m1 "/v1/$r")" -d '{}')
+	[ "$code" = 403 ] && refused=$((refused + 1)) ||
+	    tap_diag "POST /v1/$r without a token: $code"
+done
+for r in nodes nodes/d1 fsck; do
+	total=$((total + 1))
+	code=$(http GET "$(meta_url m1 "/v1/$r")")
+	[ "$code" = 403 ] && refused=$((refused + 1)) ||
+	    tap_diag "GET /v1/$r without a token: $code"
+done
+ok_eq "every token route refuses a request without a token (403)" \
+    "$total" "$refused"
 
 S=$(curl -s -m 10 -X POST -H "X-Minidfs-Auth: $TOK" -d '{}' \
     "$(meta_url m1 /v1/session/open)" | jq -r .session)
