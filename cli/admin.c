@@ -1,9 +1,10 @@
 /*
  * minidfs-admin: the cluster administration tool (status, nodes, fsck, gc,
- * decommission) and FUSE-less file client (put, get, ls, rm, mkdir).  This
- * file holds main(), the global options and the command table (tmux
- * cmd.c); each command family lives in its cmd_*.c file and
- * gets its arguments checked by admin_parse() before its exec runs.
+ * decommission, set-replicas, get-replicas) and FUSE-less file client
+ * (put, get, ls, rm, mkdir).  This file holds main(), the global options
+ * and the command table (tmux cmd.c); each command family lives in its
+ * cmd_*.c file and gets its arguments checked by admin_parse() before its
+ * exec runs.
  * minidfs-admin(8) documents the commands, their JSON and exit statuses.
  */
 #include "config.h"
@@ -37,6 +38,8 @@ const struct admin_cmd *const admin_cmds[] = {
 	&admin_cmd_ls,
 	&admin_cmd_rm,
 	&admin_cmd_mkdir,
+	&admin_cmd_set_replicas,
+	&admin_cmd_get_replicas,
 	NULL
 };
 

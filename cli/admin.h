@@ -1,9 +1,10 @@
 /*
  * admin: the framework of minidfs-admin (tmux's cmd_entry / cmd_table).
  * Each command is a const struct admin_cmd in its family's file
- * (cmd_status.c, cmd_fsck.c, cmd_maint.c, cmd_files.c); admin.c holds the table, parses
- * the global options and, before exec runs, the command's own flags and the
- * count of its arguments, so no exec parses argv again.
+ * (cmd_status.c, cmd_fsck.c, cmd_maint.c, cmd_files.c, cmd_replicas.c);
+ * admin.c holds the table, parses the global options and, before exec
+ * runs, the command's own flags and the count of its arguments, so no exec
+ * parses argv again.
  *
  * Exit statuses (ADMIN_EXIT_*): 0 done and healthy; 1 the command failed
  * (metaserver unreachable, an error answer such as an unknown node); 2 usage
@@ -23,6 +24,8 @@
 struct adminapi_node;
 struct cJSON;
 struct httpc;
+struct mc_attr;
+struct metaclient;
 struct metaconn;
 
 #define ADMIN_EXIT_OK		0
@@ -93,6 +96,8 @@ extern const struct admin_cmd admin_cmd_get;
 extern const struct admin_cmd admin_cmd_ls;
 extern const struct admin_cmd admin_cmd_rm;
 extern const struct admin_cmd admin_cmd_mkdir;
+extern const struct admin_cmd admin_cmd_set_replicas;
+extern const struct admin_cmd admin_cmd_get_replicas;
 
 /* The table (NULL-terminated) and a lookup by exact name (NULL: none). */
 extern const struct admin_cmd *const admin_cmds[];
@@ -118,6 +123,12 @@ void	 admin_cmd_usage(const struct admin_cmd *, const char *prog, FILE *);
  * every command that shows nodes. */
 struct cJSON	*admin_node_json(const struct adminapi_node *);
 void	 admin_nodes_table(FILE *, const struct adminapi_node *, size_t n);
+
+/* cmd_files.c: resolves an absolute path by lookups from root into *a.
+ * Returns 0 or -errno: -EINVAL (not absolute, or a bad component),
+ * -ENOENT, -ENOTDIR, or the metaclient's error. */
+int	 admin_resolve(struct metaclient *, uint64_t root, const char *path,
+	    struct mc_attr *a);
 
 /* The whole program: global options, the command, its exit status.
  * main() is admin_run(argc, argv, stdout, stderr). */

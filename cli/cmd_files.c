@@ -119,10 +119,9 @@ is_dir(const struct mc_attr *a)
 	return S_ISDIR(a->mode);
 }
 
-/* Resolves an absolute path from the root into *a.  Returns 0 or -errno:
- * -EINVAL (not absolute, or a bad component), -ENOENT, -ENOTDIR. */
-static int
-resolve(struct files *f, const char *path, struct mc_attr *a)
+int
+admin_resolve(struct metaclient *mc, uint64_t root, const char *path,
+    struct mc_attr *a)
 {
 	const char	*p = path, *e;
 	char		 name[NAMES_MAX + 1];
@@ -130,7 +129,7 @@ resolve(struct files *f, const char *path, struct mc_attr *a)
 
 	if (path[0] != '/')
 		return -EINVAL;
-	if ((rc = mc_getattr(f->mc, f->info.root, a)) != 0)
+	if ((rc = mc_getattr(mc, root, a)) != 0)
 		return rc;
 	for (;;) {
 		while (*p == '/')
@@ -146,10 +145,16 @@ resolve(struct files *f, const char *path, struct mc_attr *a)
 			return -ENOTDIR;
 		memcpy(name, p, (size_t)(e - p));
 		name[e - p] = '\0';
-		if ((rc = mc_lookup(f->mc, a->ino, name, a)) != 0)
+		if ((rc = mc_lookup(mc, a->ino, name, a)) != 0)
 			return rc;
 		p = e;
 	}
+}
+
+static int
+resolve(struct files *f, const char *path, struct mc_attr *a)
+{
+	return admin_resolve(f->mc, f->info.root, path, a);
 }
 
 /* Resolves the directory of path into *dir and copies its last component

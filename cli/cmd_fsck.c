@@ -1,8 +1,10 @@
 /*
  * cmd_fsck: "fsck" checks that every chunk of every file has its wanted
  * number of replicas, and verifies them itself instead of trusting the
- * metaserver's replica table: the chunk list comes from GET /v1/fsck?all=1
- * (ino, index, block id, length, wanted replicas), then every dataserver
+ * metaserver's replica table: the chunk list comes page by page from
+ * GET /v1/fsck?all=1&after=CURSOR (ino, index, block id, length, wanted
+ * replicas; each page is probed before the next is asked for, so memory
+ * stays bounded by a page and the listing), then every dataserver
  * that is not dead is asked (HEAD) whether it holds each block with the
  * right length.  A block file lost behind the metaserver's back (a disk
  * wiped, a file deleted) therefore shows up at once, before any scrub or
@@ -165,33 +167,121 @@ static const struct out_col chunk_cols[] = {
 	{ "REPAIRED", OUT_RIGHT },
 };
 
+/* What the whole walk found, over every page. */
+struct fsck_totals {
+	uint64_t	 files, chunks, checked, pages;
+	uint64_t	 ok, under, missing;
+	uint64_t	 last_ino;	/* of the chunk before: files counted once */
+	int		 truncated;
+	cJSON		*arr;		/* --json: the chunks listed */
+	struct out_table *t;		/* else: the table rows */
+};
+
+/* Probes (and with --repair fixes) every chunk of one page and adds it to
+ * the totals and the listing. */
+static void
+fsck_one_page(struct fsck_run *r, const struct adminapi_fsck *f, int all,
+    int do_repair, struct fsck_totals *tot)
+{
+	struct fsck_chunk	 fc;
+	int			*held;
+
+	held = xcalloc(r->nnodes > 0 ? r->nnodes : 1, sizeof(*held));
+	for (size_t i = 0; i < f->nproblems; i++) {
+		memset(&fc, 0, sizeof(fc));
+		fc.c = &f->problems[i];
+		fc.held = held;
+		if (tot->checked == 0 || fc.c->ino != tot->last_ino)
+			tot->files++;
+		tot->last_ino = fc.c->ino;
+		tot->checked++;
+		probe(r, &fc);
+		if (do_repair && fc.verified > 0 && fc.verified < fc.c->wanted)
+			repair(r, &fc);
+		fc.state = chunk_state(&fc);
+		if (strcmp(fc.state, "ok") == 0)
+			tot->ok++;
+		else if (strcmp(fc.state, "under") == 0)
+			tot->under++;
+		else
+			tot->missing++;
+		if (!all && strcmp(fc.state, "ok") == 0 && fc.repaired == 0)
+			continue;
+		if (tot->arr != NULL) {
+			cJSON_AddItemToArray(tot->arr, chunk_json(r, &fc));
+		} else {
+			char b[6][OUT_NUM_LEN], id[FSCK_ID_SHORT + 1];
+
+			/* a prefix is enough to tell blocks apart */
+			memcpy(id, fc.c->id, FSCK_ID_SHORT);
+			id[FSCK_ID_SHORT] = '\0';
+			{
+				const char *cells[] = {
+				    out_u64(fc.c->ino, b[0]),
+				    out_u64(fc.c->index, b[1]), id,
+				    out_bytes(fc.c->len, b[2]), fc.state,
+				    out_u64(fc.verified, b[3]),
+				    out_u64(fc.c->wanted, b[4]),
+				    out_u64(fc.repaired, b[5]) };
+				out_table_row(tot->t, cells);
+			}
+		}
+	}
+	free(held);
+}
+
+/* Walks the namespace page by page (GET /v1/fsck?after=..., protocol.h);
+ * a metaserver that does not page answers everything at once.  Returns
+ * ADMIN_EXIT_OK or the status after reporting. */
+static int
+fsck_walk(struct fsck_run *r, struct metaconn *api, int all, int do_repair,
+    struct fsck_totals *tot)
+{
+	struct adminapi_fsck	 f;
+	char			 cursor[MDFS_FSCK_CURSOR_MAX] = "0";
+	char			 err[ADMIN_ERR_LEN];
+
+	do {
+		if (adminapi_fsck_page(api, 1, cursor, &f, err,
+		    sizeof(err)) != 0)
+			return admin_fail(r->ctx, "fsck: %s", err);
+		if (f.next[0] != '\0' && strcmp(f.next, cursor) == 0) {
+			adminapi_fsck_release(&f);
+			return admin_fail(r->ctx, "fsck: the metaserver "
+			    "answered the same page twice (cursor %s)",
+			    cursor);
+		}
+		tot->pages++;
+		tot->chunks += f.chunks;
+		tot->truncated |= f.truncated;
+		fsck_one_page(r, &f, all, do_repair, tot);
+		memcpy(cursor, f.next, sizeof(cursor));
+		adminapi_fsck_release(&f);
+	} while (cursor[0] != '\0');
+	return ADMIN_EXIT_OK;
+}
+
 static int
 fsck_exec(struct admin_ctx *ctx, const struct admin_args *args)
 {
 	const struct admin_cmd	*cmd = &admin_cmd_fsck;
 	struct fsck_run		 r;
+	struct fsck_totals	 tot;
 	struct metaconn		*api;
-	struct adminapi_fsck	 f;
-	struct adminapi_node	*nodes = NULL, *probed;
-	struct fsck_chunk	*fcs = NULL;
-	int			*held;
-	struct out_table	*t = NULL;
+	struct adminapi_node	*nodes = NULL, *probed = NULL;
 	char			 err[ADMIN_ERR_LEN];
 	size_t			 nn = 0, np = 0;
-	uint64_t		 ok = 0, under = 0, missing = 0;
 	int			 all = admin_has(cmd, args, 'a');
-	int			 do_repair = admin_has(cmd, args, 'r'), healthy;
+	int			 do_repair = admin_has(cmd, args, 'r');
+	int			 healthy, st;
 
 	memset(&r, 0, sizeof(r));
+	memset(&tot, 0, sizeof(tot));
 	r.ctx = ctx;
 	if ((api = admin_meta(ctx)) == NULL)
 		return ADMIN_EXIT_USAGE;
 	if (adminapi_nodes(api, &nodes, &nn, err, sizeof(err)) != 0)
 		return admin_fail(ctx, "fsck: %s", err);
-	if (adminapi_fsck(api, 1, &f, err, sizeof(err)) != 0) {
-		free(nodes);
-		return admin_fail(ctx, "fsck: %s", err);
-	}
 	/* probe every node that may hold replicas: live and draining */
 	probed = xcalloc(nn > 0 ? nn : 1, sizeof(*probed));
 	for (size_t i = 0; i < nn; i++)
@@ -204,107 +294,67 @@ fsck_exec(struct admin_ctx *ctx, const struct admin_args *args)
 	if (ctx->secret != NULL && token_sign(ctx->secret, ctx->secret_len,
 	    TOKEN_SUBJECT_ANY, TOKEN_OP_ALL, (int64_t)time(NULL) +
 	    MDFS_TOKEN_TTL_S, r.token, sizeof(r.token)) != 0) {
-		free(r.warned);
-		free(probed);
-		free(nodes);
-		adminapi_fsck_release(&f);
-		return admin_fail(ctx, "fsck: signing a token failed");
+		st = admin_fail(ctx, "fsck: signing a token failed");
+		goto out;
 	}
-	fcs = xcalloc(f.nproblems > 0 ? f.nproblems : 1, sizeof(*fcs));
-	held = xcalloc(f.nproblems * np > 0 ? f.nproblems * np : 1,
-	    sizeof(*held));
-	for (size_t i = 0; i < f.nproblems; i++) {
-		fcs[i].c = &f.problems[i];
-		fcs[i].held = &held[i * np];
-		probe(&r, &fcs[i]);
-		if (do_repair && fcs[i].verified > 0 &&
-		    fcs[i].verified < fcs[i].c->wanted)
-			repair(&r, &fcs[i]);
-		fcs[i].state = chunk_state(&fcs[i]);
-		if (strcmp(fcs[i].state, "ok") == 0)
-			ok++;
-		else if (strcmp(fcs[i].state, "under") == 0)
-			under++;
-		else
-			missing++;
-	}
-	healthy = under == 0 && missing == 0 && r.errors == 0 &&
-	    !f.truncated;
+	if (ctx->json)
+		tot.arr = json_new_array();
+	else
+		tot.t = out_table_new(chunk_cols,
+		    sizeof(chunk_cols) / sizeof(chunk_cols[0]));
+	if ((st = fsck_walk(&r, api, all, do_repair, &tot)) != ADMIN_EXIT_OK)
+		goto out;
+	healthy = tot.under == 0 && tot.missing == 0 && r.errors == 0 &&
+	    !tot.truncated;
 	if (ctx->json) {
-		cJSON *o = json_new_object(), *arr = json_new_array();
+		cJSON *o = json_new_object();
 
 		json_add_bool(o, "healthy", healthy);
-		json_add_u64(o, JF_FILES, f.files);
-		json_add_u64(o, JF_CHUNKS, f.chunks);
-		json_add_u64(o, "checked", f.nproblems);
-		json_add_u64(o, "healthy_chunks", ok);
-		json_add_u64(o, "under_replicated", under);
-		json_add_u64(o, "missing", missing);
+		json_add_u64(o, JF_FILES, tot.files);
+		json_add_u64(o, JF_CHUNKS, tot.chunks);
+		json_add_u64(o, "checked", tot.checked);
+		json_add_u64(o, "pages", tot.pages);
+		json_add_u64(o, "healthy_chunks", tot.ok);
+		json_add_u64(o, "under_replicated", tot.under);
+		json_add_u64(o, "missing", tot.missing);
 		json_add_u64(o, "probe_errors", r.errors);
 		json_add_u64(o, "repairs", r.repairs);
 		json_add_u64(o, "repair_failures", r.repair_failures);
 		json_add_num(o, "nodes_probed", (double)np);
-		json_add_bool(o, JF_TRUNCATED, f.truncated);
-		for (size_t i = 0; i < f.nproblems; i++)
-			if (all || strcmp(fcs[i].state, "ok") != 0 ||
-			    fcs[i].repaired > 0)
-				cJSON_AddItemToArray(arr,
-				    chunk_json(&r, &fcs[i]));
-		cJSON_AddItemToObject(o, JF_PROBLEMS, arr);
+		json_add_bool(o, JF_TRUNCATED, tot.truncated);
+		cJSON_AddItemToObject(o, JF_PROBLEMS, tot.arr);
+		tot.arr = NULL;
 		out_json(ctx->out, o);
 		cJSON_Delete(o);
 	} else {
-		t = out_table_new(chunk_cols,
-		    sizeof(chunk_cols) / sizeof(chunk_cols[0]));
-		for (size_t i = 0; i < f.nproblems; i++) {
-			char b[6][OUT_NUM_LEN], id[FSCK_ID_SHORT + 1];
-
-			if (!all && strcmp(fcs[i].state, "ok") == 0 &&
-			    fcs[i].repaired == 0)
-				continue;
-			/* a prefix is enough to tell blocks apart */
-			memcpy(id, fcs[i].c->id, FSCK_ID_SHORT);
-			id[FSCK_ID_SHORT] = '\0';
-			{
-				const char *cells[] = {
-				    out_u64(fcs[i].c->ino, b[0]),
-				    out_u64(fcs[i].c->index, b[1]), id,
-				    out_bytes(fcs[i].c->len, b[2]),
-				    fcs[i].state,
-				    out_u64(fcs[i].verified, b[3]),
-				    out_u64(fcs[i].c->wanted, b[4]),
-				    out_u64(fcs[i].repaired, b[5]) };
-				out_table_row(t, cells);
-			}
-		}
-		if (out_table_rows(t) > 0) {
-			out_table_print(t, ctx->out);
+		if (out_table_rows(tot.t) > 0) {
+			out_table_print(tot.t, ctx->out);
 			fputc('\n', ctx->out);
 		}
-		fprintf(ctx->out, "%" PRIu64 " files, %zu chunks checked on %zu "
-		    "nodes: %" PRIu64 " healthy, %" PRIu64 " under-replicated, "
-		    "%" PRIu64 " missing", f.files, f.nproblems, np, ok, under,
-		    missing);
+		fprintf(ctx->out, "%" PRIu64 " files, %" PRIu64 " chunks "
+		    "checked on %zu nodes: %" PRIu64 " healthy, %" PRIu64
+		    " under-replicated, %" PRIu64 " missing", tot.files,
+		    tot.checked, np, tot.ok, tot.under, tot.missing);
 		if (do_repair)
 			fprintf(ctx->out, "; %" PRIu64 " replicas copied, %"
 			    PRIu64 " copies failed", r.repairs,
 			    r.repair_failures);
 		fputc('\n', ctx->out);
-		if (f.truncated)
+		if (tot.truncated)
 			fprintf(ctx->out, "only the first %d chunks were "
 			    "checked (listing truncated)\n", MDFS_FSCK_MAX);
 		if (r.errors > 0)
 			fprintf(ctx->out, "%" PRIu64 " probes failed: "
 			    "unreachable dataservers\n", r.errors);
-		out_table_free(t);
 	}
+	st = healthy ? ADMIN_EXIT_OK : ADMIN_EXIT_UNHEALTHY;
+out:
+	cJSON_Delete(tot.arr);
+	out_table_free(tot.t);
 	free(r.warned);
-	free(held);
-	free(fcs);
 	free(probed);
 	free(nodes);
-	adminapi_fsck_release(&f);
-	return healthy ? ADMIN_EXIT_OK : ADMIN_EXIT_UNHEALTHY;
+	return st;
 }
 
 const struct admin_cmd admin_cmd_fsck = {

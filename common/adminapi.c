@@ -180,6 +180,17 @@ decode_chunk(const cJSON *o, struct adminapi_chunk *c)
 	return 0;
 }
 
+/* A fsck page cursor: 1..MDFS_FSCK_CURSOR_MAX-1 bytes of [0-9:], so it
+ * goes into a query string as it is. */
+static int
+cursor_valid(const char *s)
+{
+	size_t	 len = strlen(s);
+
+	return len > 0 && len < MDFS_FSCK_CURSOR_MAX &&
+	    strspn(s, "0123456789:") == len;
+}
+
 int
 adminapi_decode_fsck(const cJSON *o, struct adminapi_fsck *f)
 {
@@ -197,6 +208,10 @@ adminapi_decode_fsck(const cJSON *o, struct adminapi_fsck *f)
 	    json_get_u64(o, "unknown", &t.unknown) != 0 ||
 	    json_get_bool(o, JF_TRUNCATED, &t.truncated) == -EINVAL ||
 	    json_get_array(o, JF_PROBLEMS, &arr) != 0 || !cJSON_IsArray(arr))
+		return -EIO;
+	if (cJSON_GetObjectItemCaseSensitive(o, JF_NEXT) != NULL &&
+	    (get_strbuf(o, JF_NEXT, t.next, sizeof(t.next)) != 0 ||
+	    !cursor_valid(t.next)))
 		return -EIO;
 	t.nproblems = (size_t)cJSON_GetArraySize(arr);
 	t.problems = calloc(t.nproblems > 0 ? t.nproblems : 1,
@@ -369,6 +384,30 @@ adminapi_fsck(struct metaconn *api, int all, struct adminapi_fsck *f,
 
 	if ((rc = meta_json(api, "GET", all ? META_ROUTE_FSCK "?all=1" :
 	    META_ROUTE_FSCK, NULL, &resp, err, errlen)) != 0)
+		return rc;
+	if ((rc = adminapi_decode_fsck(resp, f)) == -EIO)
+		seterr(err, errlen, "bad answer to %s", META_ROUTE_FSCK);
+	cJSON_Delete(resp);
+	return rc;
+}
+
+int
+adminapi_fsck_page(struct metaconn *api, int all, const char *after,
+    struct adminapi_fsck *f, char *err, size_t errlen)
+{
+	char	 path[sizeof(META_ROUTE_FSCK "?" JF_AFTER "=&all=1") +
+		     MDFS_FSCK_CURSOR_MAX];
+	cJSON	*resp;
+	int	 rc;
+
+	if (after == NULL || !cursor_valid(after)) {
+		seterr(err, errlen, "fsck: bad page cursor \"%s\"",
+		    after != NULL ? after : "(null)");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s?%s=%s%s", META_ROUTE_FSCK, JF_AFTER,
+	    after, all ? "&all=1" : "");
+	if ((rc = meta_json(api, "GET", path, NULL, &resp, err, errlen)) != 0)
 		return rc;
 	if ((rc = adminapi_decode_fsck(resp, f)) == -EIO)
 		seterr(err, errlen, "bad answer to %s", META_ROUTE_FSCK);

@@ -78,6 +78,9 @@ struct adminapi_fsck {
 	int		 truncated;
 	struct adminapi_chunk *problems;	/* malloc'ed */
 	size_t		 nproblems;
+	char		 next[MDFS_FSCK_CURSOR_MAX];	/* paged: the next
+							 * page's cursor, ""
+							 * after the last */
 };
 
 /* 1 when name can be a dataserver id: 1..MDFS_NODE_ID_MAX bytes of
@@ -110,6 +113,15 @@ int	 adminapi_gc(struct metaconn *, uint64_t *blocks, uint64_t *commands,
 /* GET /v1/fsck[?all=1]: fills *f; adminapi_fsck_release() it. */
 int	 adminapi_fsck(struct metaconn *, int all, struct adminapi_fsck *f,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* GET /v1/fsck?after=CURSOR[&all=1]: one page (protocol.h), "0" the
+ * first; f->next is the cursor of the following page ("" after the last).
+ * A metaserver that does not page answers for the whole namespace, with
+ * f->next "".  -EINVAL (nothing sent) for a cursor that is not 1..
+ * MDFS_FSCK_CURSOR_MAX-1 bytes of digits and ':'.  Fills *f;
+ * adminapi_fsck_release() it. */
+int	 adminapi_fsck_page(struct metaconn *, int all, const char *after,
+	    struct adminapi_fsck *f, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
 void	 adminapi_fsck_release(struct adminapi_fsck *);
 
 /* HEAD http://addr/v1/blocks/{id} with the block token (may be NULL or "").

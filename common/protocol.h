@@ -520,15 +520,27 @@
  *   Runs a GC pass now (blocks condemned, delete commands queued).
  *   EAGAIN with the reason while GC is held (after a takeover until every
  *   live node sent its full report).
- * GET /v1/fsck  (query: ?all=1 lists healthy blocks too)
+ * GET /v1/fsck  (query: ?all=1 lists healthy blocks too; ?after=CURSOR
+ *                pages, see below)
  *   -> {"files":"n","chunks":"n","healthy":"n","under_replicated":"n",
- *       "missing":"n","unknown":"n",
+ *       "missing":"n","unknown":"n","truncated":bool,"next":"CURSOR"?,
  *       "problems":[{"ino":"n","index":"n","id":"<hex>","len":"n",
  *                    "state":"under"|"missing"|"unknown"|"ok",
  *                    "live":n,"wanted":n},...]}
- *   Relates every file's chunks to the replica table; "unknown": the block
- *   is in no report yet.  At most MDFS_FSCK_MAX problems are listed
- *   ("truncated":true beyond).
+ *   Relates file chunks to the replica table; "unknown": the block is in
+ *   no report yet.
+ *   Without "after" (old clients): one answer for the whole namespace, at
+ *   most MDFS_FSCK_MAX problems listed ("truncated":true beyond).
+ *   Paged: "after" is "0" for the first page, then the "next" of the
+ *   previous answer.  A page holds the metaserver's cluster.fsck_page
+ *   (1..MDFS_FSCK_MAX) chunks that follow the cursor in (ino, index)
+ *   order, listed in that order, so "truncated" is always false; the
+ *   counters are the page's (a file split between two pages counts in
+ *   both: count distinct "ino" of ?all=1 for a total).  "next" is present
+ *   while chunks follow: pass it back verbatim (it is "INO:INDEX", the
+ *   last chunk of the page; "INO" alone means after every chunk of INO).
+ *   Files created meanwhile with a higher inode number are seen, removed
+ *   ones are not.  400 EINVAL for a malformed cursor.
  */
 #define META_ROUTE_NODES	"/v1/nodes"
 #define META_ROUTE_NODE		"/v1/nodes/{name}"
@@ -536,6 +548,7 @@
 #define META_ROUTE_GC		"/v1/gc"
 #define META_ROUTE_FSCK		"/v1/fsck"
 #define MDFS_FSCK_MAX		10000	/* problems listed by /v1/fsck */
+#define MDFS_FSCK_CURSOR_MAX	48	/* bytes of a "next" cursor, NUL too */
 #define MDFS_ADMIN_MAX_BODY	4096	/* bytes of an admin request */
 
 #define JF_STATE	"state"
@@ -547,6 +560,8 @@
 #define JF_CANCEL	"cancel"
 #define JF_PROBLEMS	"problems"
 #define JF_TRUNCATED	"truncated"
+#define JF_AFTER	"after"		/* fsck query: the page cursor */
+#define JF_NEXT		"next"		/* fsck: cursor of the next page */
 #define JF_LIVE		"live"
 #define JF_WANTED	"wanted"
 

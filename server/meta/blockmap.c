@@ -128,6 +128,8 @@ cl_block_remove(struct cluster *c, struct cblock *b)
 	for (i = 0; i < b->nrep; i++)
 		c->nodes[b->rep[i].node].nblocks--;
 	c->nblocks--;
+	free(b->copy_to);
+	free(b->levels);
 	free(b->rep);
 	free(b);
 }
@@ -141,6 +143,42 @@ cl_replica_find(struct cblock *b, size_t node)
 		if (b->rep[i].node == node)
 			return &b->rep[i];
 	return NULL;
+}
+
+void
+cl_copy_sent(struct cblock *b, size_t node)
+{
+	if (b->inflight >= MDFS_REPLICAS_MAX)
+		return;
+	if (b->copy_to == NULL)
+		b->copy_to = xcalloc(MDFS_REPLICAS_MAX, sizeof(*b->copy_to));
+	b->copy_to[b->inflight++] = (uint16_t)node;
+}
+
+void
+cl_copies_clear(struct cblock *b)
+{
+	b->inflight = 0;
+	free(b->copy_to);
+	b->copy_to = NULL;
+}
+
+/* A new replica on node ends the copy commanded there; one that came some
+ * other way (a client's write) ends one copy too, as it makes one
+ * unnecessary, and its target may be commanded again later. */
+static void
+copy_done(struct cblock *b, size_t node)
+{
+	size_t	 i;
+
+	if (b->inflight == 0)
+		return;
+	for (i = 0; i + 1 < b->inflight; i++)
+		if (b->copy_to[i] == node)
+			break;
+	b->copy_to[i] = b->copy_to[b->inflight - 1];
+	if (--b->inflight == 0)
+		cl_copies_clear(b);
 }
 
 void
@@ -162,8 +200,7 @@ cl_replica_add(struct cluster *c, struct cblock *b, size_t node)
 	b->rep[b->nrep].node = (uint16_t)node;
 	b->nrep++;
 	c->nodes[node].nblocks++;
-	if (b->inflight > 0)
-		b->inflight--;
+	copy_done(b, node);
 }
 
 void
@@ -255,6 +292,8 @@ cl_blocks_clear(struct cluster *c)
 	for (i = 0; i < c->nbuckets; i++) {
 		for (b = c->buckets[i]; b != NULL; b = next) {
 			next = b->next;
+			free(b->copy_to);
+			free(b->levels);
 			free(b->rep);
 			free(b);
 		}
@@ -266,6 +305,73 @@ cl_blocks_clear(struct cluster *c)
 }
 
 /* ---- the public block functions ------------------------------------------ */
+
+/*
+ * The wanted replication of a block is the largest any of its references
+ * asks for, and must come down again when that reference goes or lowers its
+ * replication (set-replicas, a dedup'ed block shared by files of different
+ * replication), so that repair trims the extra copies.  The common case,
+ * every reference at one level, needs nothing but refs and wanted; once two
+ * levels meet, b->levels counts the references per level.  A dereference
+ * at a level nobody holds (replicas 0: the caller does not know) is taken
+ * from the lowest level held, which keeps wanted as high as possible.
+ */
+static void
+levels_settle(struct cblock *b)
+{
+	unsigned	 r, top = 0, distinct = 0;
+
+	for (r = 1; r <= MDFS_REPLICAS_MAX; r++)
+		if (b->levels[r] != 0) {
+			top = r;
+			distinct++;
+		}
+	b->wanted = (uint8_t)top;
+	if (distinct <= 1) {
+		free(b->levels);
+		b->levels = NULL;
+	}
+}
+
+static void
+levels_add(struct cblock *b, unsigned replicas, uint64_t n)
+{
+	if (replicas == 0)
+		replicas = b->wanted != 0 ? b->wanted : 1;
+	if (b->levels == NULL) {
+		if (b->refs == 0 || replicas == b->wanted) {
+			b->wanted = (uint8_t)replicas;
+			return;
+		}
+		b->levels = xcalloc(MDFS_REPLICAS_MAX + 1,
+		    sizeof(*b->levels));
+		b->levels[b->wanted] = b->refs;
+	}
+	b->levels[replicas] += n;
+	levels_settle(b);
+}
+
+/* Drops n references (n <= b->refs, refs not yet lowered). */
+static void
+levels_del(struct cblock *b, unsigned replicas, uint64_t n)
+{
+	unsigned	 r;
+	uint64_t	 k;
+
+	if (b->levels == NULL)
+		return;
+	if (replicas <= MDFS_REPLICAS_MAX && replicas != 0) {
+		k = b->levels[replicas] < n ? b->levels[replicas] : n;
+		b->levels[replicas] -= k;
+		n -= k;
+	}
+	for (r = 1; r <= MDFS_REPLICAS_MAX && n > 0; r++) {
+		k = b->levels[r] < n ? b->levels[r] : n;
+		b->levels[r] -= k;
+		n -= k;
+	}
+	levels_settle(b);
+}
 
 void
 cluster_block_ref(struct cluster *c, const char *blockid, uint64_t size,
@@ -279,26 +385,28 @@ cluster_block_ref(struct cluster *c, const char *blockid, uint64_t size,
 		log_warnx("cluster: bad block reference change");
 		return;
 	}
+	if (replicas > MDFS_REPLICAS_MAX)
+		replicas = MDFS_REPLICAS_MAX;
 	pthread_mutex_lock(&c->lock);
 	now = cl_now(c);
 	b = cl_block_get(c, id, size, now);
 	if (delta > 0) {
+		levels_add(b, replicas, (uint64_t)delta);
 		b->refs += (uint64_t)delta;
-		if (replicas > MDFS_REPLICAS_MAX)
-			replicas = MDFS_REPLICAS_MAX;
-		if (replicas > b->wanted)
-			b->wanted = (uint8_t)replicas;
 		cl_block_revive(c, b);
 	} else if (b->refs < (uint64_t)-delta) {
 		log_warnx("cluster: block %s dereferenced below zero",
 		    blockid);
 		b->refs = 0;
 	} else {
+		levels_del(b, replicas, (uint64_t)-delta);
 		b->refs -= (uint64_t)-delta;
 	}
 	if (b->refs == 0 && delta < 0) {
 		b->zero_since_ms = now;
 		b->wanted = 0;
+		free(b->levels);
+		b->levels = NULL;
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -311,6 +419,8 @@ drop_refs(struct cluster *c, struct cblock *b, void *arg)
 		b->zero_since_ms = cl_now(c);
 	b->refs = 0;
 	b->wanted = 0;
+	free(b->levels);
+	b->levels = NULL;
 }
 
 void

@@ -138,7 +138,7 @@ forget_replicas(struct cluster *c, struct cblock *b, void *arg)
 	int64_t now = *(int64_t *)arg;
 
 	b->nrep = 0;
-	b->inflight = 0;
+	cl_copies_clear(b);
 	/* the grace of unreferenced blocks restarts with this leader */
 	if (b->refs == 0)
 		b->zero_since_ms = now;

@@ -56,6 +56,8 @@ struct cluster_config {
 	uint64_t	 session_ttl;		/* s: sessions.ttl */
 	uint64_t	 lock_wait;		/* s a blocking lock call waits
 						 * before answering "retry" */
+	uint64_t	 fsck_page;		/* chunks per paged /v1/fsck
+						 * answer (h_cluster.c) */
 };
 
 /*
@@ -95,7 +97,10 @@ struct cluster_config {
 	{ "sessions.lock_wait", CFG_U64, 1, 300, "10",			\
 	  offsetof(type, member.lock_wait),				\
 	  "seconds a blocking lock request waits before asking the "	\
-	  "client to retry" }
+	  "client to retry" },						\
+	{ "cluster.fsck_page", CFG_U64, 1, MDFS_FSCK_MAX, "10000",	\
+	  offsetof(type, member.fsck_page),				\
+	  "chunks in one page of a paged fsck (GET /v1/fsck?after=)" }
 
 /* ---- the interface meta-ns uses ------------------------------------------ */
 

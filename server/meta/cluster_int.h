@@ -42,9 +42,16 @@ struct cblock {
 	uint64_t	 size;
 	uint64_t	 refs;
 	uint8_t		 wanted;	/* max replication of its references */
+	uint64_t	*levels;	/* refs per replication level (index
+					 * 1..MDFS_REPLICAS_MAX) once they
+					 * differ; NULL while all want
+					 * `wanted` (blockmap.c) */
 	uint8_t		 nrep;
 	uint8_t		 caprep;
 	uint8_t		 inflight;	/* copies commanded, not confirmed */
+	uint16_t	*copy_to;	/* their target nodes (inflight of
+					 * them; MDFS_REPLICAS_MAX slots), NULL
+					 * when none: never commanded twice */
 	struct replica	*rep;
 	int64_t		 pending_until_ms; /* alloc'ed, not committed: 0 none */
 	int64_t		 zero_since_ms;	/* refs == 0 since (GC age) */
@@ -161,6 +168,11 @@ unsigned cl_block_sources(struct cluster *, const struct cblock *,
 	    int64_t now);
 void	 cl_blocks_clear(struct cluster *);
 void	 cl_block_revive(struct cluster *, struct cblock *);
+/* Copies in flight (repair): records a command to node, forgets them all
+ * (timeout, takeover).  The target's report of the block ends one
+ * (cl_replica_add). */
+void	 cl_copy_sent(struct cblock *, size_t node);
+void	 cl_copies_clear(struct cblock *);
 /* Iterates every block; cb may remove the block it is given. */
 void	 cl_blocks_foreach(struct cluster *, void (*cb)(struct cluster *,
 	    struct cblock *, void *), void *arg);

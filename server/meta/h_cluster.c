@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,7 @@
 #include "common/httpd.h"
 #include "common/json.h"
 #include "common/protocol.h"
+#include "common/strnum.h"
 #include "common/xalloc.h"
 #include "server/meta/cluster.h"
 #include "server/meta/election.h"
@@ -390,6 +393,8 @@ struct fsck {
 	cJSON		*problems;
 };
 
+/* Relates one chunk to the replica table, counts it and lists it when it
+ * is a problem (or with all).  Takes the cluster lock. */
 static void
 fsck_chunk(uint64_t ino, uint64_t index, const char *blockid, uint64_t len,
     void *arg)
@@ -440,26 +445,189 @@ fsck_chunk(uint64_t ino, uint64_t index, const char *blockid, uint64_t len,
 	f->listed++;
 }
 
+/*
+ * A page of fsck: the `max` chunks that follow the cursor (inode, index)
+ * in (inode, index) order.  The namespace is a hash table, so one pass over
+ * it keeps the smallest keys seen in a max-heap of at most `max` entries;
+ * the page is then sorted and related to the replica table outside the
+ * namespace lock.  Memory: max entries; time: chunks * log(max) per page.
+ */
+struct fsck_ent {
+	uint64_t	 ino, index, len;
+	char		 id[BLOCKID_BUFSZ];
+};
+
+struct fsck_page {
+	uint64_t	 after_ino, after_index;	/* the cursor */
+	struct fsck_ent	*heap;
+	size_t		 n, max;
+	int		 more;		/* a chunk after the page exists */
+};
+
+static int
+ent_cmp_key(uint64_t ino, uint64_t index, const struct fsck_ent *e)
+{
+	if (ino != e->ino)
+		return ino < e->ino ? -1 : 1;
+	if (index != e->index)
+		return index < e->index ? -1 : 1;
+	return 0;
+}
+
+static int
+ent_cmp(const void *pa, const void *pb)
+{
+	const struct fsck_ent *a = pa;
+
+	return ent_cmp_key(a->ino, a->index, pb);
+}
+
+static void
+heap_down(struct fsck_ent *h, size_t n, size_t i)
+{
+	struct fsck_ent	 t;
+	size_t		 big, l;
+
+	for (;;) {
+		big = i;
+		l = 2 * i + 1;
+		if (l < n && ent_cmp(&h[l], &h[big]) > 0)
+			big = l;
+		if (l + 1 < n && ent_cmp(&h[l + 1], &h[big]) > 0)
+			big = l + 1;
+		if (big == i)
+			return;
+		t = h[i];
+		h[i] = h[big];
+		h[big] = t;
+		i = big;
+	}
+}
+
+static void
+heap_up(struct fsck_ent *h, size_t i)
+{
+	struct fsck_ent	 t;
+
+	while (i > 0 && ent_cmp(&h[i], &h[(i - 1) / 2]) > 0) {
+		t = h[i];
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+page_chunk(uint64_t ino, uint64_t index, const char *blockid, uint64_t len,
+    void *arg)
+{
+	struct fsck_page *pg = arg;
+	struct fsck_ent	*e;
+	int		 full = pg->n == pg->max;
+
+	if (ino < pg->after_ino ||
+	    (ino == pg->after_ino && index <= pg->after_index))
+		return;
+	if (full) {
+		pg->more = 1;
+		/* heap[0] is the largest kept: keep the smaller of the two */
+		if (ent_cmp_key(ino, index, &pg->heap[0]) > 0)
+			return;
+		e = &pg->heap[0];
+	} else
+		e = &pg->heap[pg->n++];
+	e->ino = ino;
+	e->index = index;
+	e->len = len;
+	snprintf(e->id, sizeof(e->id), "%s", blockid);
+	if (full)
+		heap_down(pg->heap, pg->n, 0);
+	else
+		heap_up(pg->heap, pg->n - 1);
+}
+
+/* Parses the cursor "INO" (after every chunk of INO; "0" is the start) or
+ * "INO:INDEX" (after that chunk). */
+static int
+parse_cursor(const char *s, struct fsck_page *pg)
+{
+	const char	*colon = strchr(s, ':');
+	char		 ino[24];
+	size_t		 len = colon != NULL ? (size_t)(colon - s) : strlen(s);
+
+	if (len == 0 || len >= sizeof(ino))
+		return -EINVAL;
+	memcpy(ino, s, len);
+	ino[len] = '\0';
+	if (parse_u64(ino, 0, UINT64_MAX, &pg->after_ino) != 0)
+		return -EINVAL;
+	if (colon == NULL) {
+		pg->after_index = UINT64_MAX;
+		return 0;
+	}
+	return parse_u64(colon + 1, 0, UINT64_MAX, &pg->after_index) != 0 ?
+	    -EINVAL : 0;
+}
+
+/* Scans one page into f; *next gets the cursor of its last chunk when
+ * more chunks follow, else "". */
+static void
+fsck_page(struct meta *m, struct fsck_page *pg, struct fsck *f,
+    char next[MDFS_FSCK_CURSOR_MAX])
+{
+	const struct fsck_ent *last;
+
+	pg->max = (size_t)m->conf.cluster.fsck_page;
+	pg->heap = xcalloc(pg->max, sizeof(*pg->heap));
+	ns_foreach_chunk(m->ns, page_chunk, pg);
+	qsort(pg->heap, pg->n, sizeof(*pg->heap), ent_cmp);
+	for (size_t i = 0; i < pg->n; i++)
+		fsck_chunk(pg->heap[i].ino, pg->heap[i].index,
+		    pg->heap[i].id, pg->heap[i].len, f);
+	next[0] = '\0';
+	if (pg->more && pg->n > 0) {
+		last = &pg->heap[pg->n - 1];
+		snprintf(next, MDFS_FSCK_CURSOR_MAX, "%llu:%llu",
+		    (unsigned long long)last->ino,
+		    (unsigned long long)last->index);
+	}
+	free(pg->heap);
+	pg->heap = NULL;
+}
+
 void
 meta_h_fsck(struct httpd_req *req, struct httpd_resp *resp)
 {
 	struct meta	*m = httpd_arg(req);
 	const char	*all = httpd_query(req, "all");
+	const char	*after = httpd_query(req, JF_AFTER);
 	struct fsck	 f;
+	struct fsck_page pg;
+	char		 next[MDFS_FSCK_CURSOR_MAX];
 	cJSON		*o;
 
 	cluster_count_request(m->cluster, CLUSTER_REQ_ADMIN);
 	if (meta_require_leader(req, resp))
 		return;
 	memset(&f, 0, sizeof(f));
+	memset(&pg, 0, sizeof(pg));
 	f.c = m->cluster;
 	if (all != NULL && strcmp(all, "1") != 0 && strcmp(all, "0") != 0) {
 		httpd_resp_error(resp, EINVAL, "query \"all\": 0 or 1");
 		return;
 	}
+	if (after != NULL && parse_cursor(after, &pg) != 0) {
+		httpd_resp_error(resp, EINVAL, "query \"%s\": INO or "
+		    "INO:INDEX (a \"%s\" cursor)", JF_AFTER, JF_NEXT);
+		return;
+	}
 	f.all = all != NULL && strcmp(all, "1") == 0;
 	f.problems = json_new_array();
-	ns_foreach_chunk(m->ns, fsck_chunk, &f);
+	next[0] = '\0';
+	if (after != NULL)
+		fsck_page(m, &pg, &f, next);
+	else
+		ns_foreach_chunk(m->ns, fsck_chunk, &f);
 	o = json_new_object();
 	json_add_u64(o, "files", f.files);
 	json_add_u64(o, JF_CHUNKS, f.chunks);
@@ -468,6 +636,8 @@ meta_h_fsck(struct httpd_req *req, struct httpd_resp *resp)
 	json_add_u64(o, "missing", f.missing);
 	json_add_u64(o, "unknown", f.unknown);
 	json_add_bool(o, JF_TRUNCATED, f.truncated);
+	if (next[0] != '\0')
+		json_add_str(o, JF_NEXT, next);
 	cJSON_AddItemToObject(o, JF_PROBLEMS, f.problems);
 	httpd_resp_json(resp, 200, o);
 }

@@ -7,11 +7,15 @@
  *     endangered first (fewest live replicas, then most missing), within the
  *     cluster-wide budget of repair_per_second; each gets a "fetch id from
  *     <a live holder>" command queued for a target chosen by placement
- *     (never a node that holds or is deleting the block);
+ *     (never a node that holds or is deleting the block, nor one an
+ *     unconfirmed copy of it was commanded to);
  *   - a block with more live, non-draining replicas than wanted and no copy
  *     in flight gets delete commands for the extras (on the fullest nodes);
  *   - each draining node's count of blocks still lacking their replicas
  *     elsewhere is recomputed (decommission progress).
+ * "Wanted" is the highest replication any reference to the block asks for;
+ * blockmap.c lowers it when that reference goes or is lowered
+ * (set-replicas), and the extras are then trimmed as above.
  * Quarantined replicas were dropped from the replica set when reported, so
  * they are replaced like lost ones.  Commands wait in the node's outbox for
  * its next heartbeat (at most commands_per_heartbeat per answer).
@@ -101,8 +105,8 @@ scan_block(struct cluster *c, struct cblock *b, void *arg)
 
 	if (b->refs == 0 || b->wanted == 0)
 		return;
-	if (b->inflight_until_ms <= s->now)
-		b->inflight = 0;
+	if (b->inflight > 0 && b->inflight_until_ms <= s->now)
+		cl_copies_clear(b);
 	wanted = b->wanted;
 	live = cl_block_live(c, b, s->now);
 	sources = cl_block_sources(c, b, s->now);
@@ -186,6 +190,9 @@ repair_one(struct cluster *c, struct cblock *b, int64_t now, uint8_t *skip)
 	memset(skip, 0, c->nnodes);
 	for (i = 0; i < b->nrep; i++)
 		skip[b->rep[i].node] = 1;
+	/* a target not yet confirmed would only get the same copy again */
+	for (i = 0; i < b->inflight; i++)
+		skip[b->copy_to[i]] = 1;
 	for (i = 0; i < c->nnodes; i++)
 		if (cl_outbox_room(c, &c->nodes[i]) == 0)
 			skip[i] = 1;
@@ -195,7 +202,7 @@ repair_one(struct cluster *c, struct cblock *b, int64_t now, uint8_t *skip)
 	cl_id_to_hex(b->id, hex);
 	if (cl_outbox_push(c, dst, CLUSTER_CMD_FETCH, hex, src->addr) != 0)
 		return 0;
-	b->inflight++;
+	cl_copy_sent(b, target);
 	b->inflight_until_ms = now + (int64_t)c->conf.repair_timeout * 1000;
 	c->repairs_issued++;
 	log_debug("cluster: repair %s: %s fetches from %s", hex, dst->id,

@@ -52,6 +52,14 @@ static const char fsck_body[] =
 	"\"id\":\"" BLK "\",\"len\":\"100\",\"state\":\"under\",\"live\":1,"
 	"\"wanted\":3}]}";
 
+/* the first of two pages: the second is fsck_body */
+static const char fsck_page1[] =
+	"{\"files\":\"1\",\"chunks\":\"1\",\"healthy\":\"1\","
+	"\"under_replicated\":\"0\",\"missing\":\"0\",\"unknown\":\"0\","
+	"\"truncated\":false,\"next\":\"5:1\",\"problems\":[{\"ino\":\"5\","
+	"\"index\":\"0\",\"id\":\"" BLK "\",\"len\":\"100\",\"state\":\"ok\","
+	"\"live\":3,\"wanted\":3}]}";
+
 /* ---- the fake metaservers ------------------------------------------------ */
 
 struct fake {
@@ -101,11 +109,20 @@ h_any(struct httpd_req *req, struct httpd_resp *resp)
 		snprintf(buf, sizeof(buf), status_body, node_d1);
 	else if (strcmp(path, META_ROUTE_FSCK) == 0) {
 		const char *all = httpd_query(req, "all");
+		const char *after = httpd_query(req, JF_AFTER);
 		if (all == NULL || strcmp(all, "1") != 0) {
 			httpd_resp_error(resp, EINVAL, "want all=1 here");
 			return;
 		}
-		snprintf(buf, sizeof(buf), "%s", fsck_body);
+		if (after != NULL && strcmp(after, "0") == 0)
+			snprintf(buf, sizeof(buf), "%s", fsck_page1);
+		else if (after != NULL && strcmp(after, "5:1") == 0)
+			snprintf(buf, sizeof(buf), "%s", fsck_body);
+		else if (after != NULL) {
+			httpd_resp_error(resp, EINVAL, "cursor %s", after);
+			return;
+		} else
+			snprintf(buf, sizeof(buf), "%s", fsck_body);
 	} else if (strcmp(path, META_ROUTE_GC) == 0) {
 		httpd_resp_error(resp, EAGAIN, "GC held: waiting for reports");
 		return;
@@ -311,6 +328,53 @@ START_TEST(test_fsck)
 	/* without all=1 the fake refuses: the query string is what we sent */
 	ck_assert_int_eq(adminapi_fsck(c, 0, &f, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "GET /v1/fsck: EINVAL: want all=1 here");
+	metaconn_free(c);
+}
+END_TEST
+
+START_TEST(test_fsck_pages)
+{
+	struct metaconn		*c = conn(leader.addr, NULL, 3000);
+	struct adminapi_fsck	 f;
+	char			 err[256];
+
+	ck_assert_int_eq(adminapi_fsck_page(c, 1, "0", &f, err, sizeof(err)),
+	    0);
+	ck_assert_str_eq(f.next, "5:1");
+	ck_assert_uint_eq(f.nproblems, 1);
+	ck_assert_uint_eq(f.problems[0].index, 0);
+	ck_assert_str_eq(f.problems[0].state, "ok");
+	adminapi_fsck_release(&f);
+	ck_assert_int_eq(adminapi_fsck_page(c, 1, "5:1", &f, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(f.next, "");
+	ck_assert_uint_eq(f.problems[0].index, 1);
+	adminapi_fsck_release(&f);
+	/* the cursor reaches the server as it is */
+	ck_assert_int_eq(adminapi_fsck_page(c, 1, "7", &f, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(err, "GET /v1/fsck?after=7&all=1: EINVAL: cursor 7");
+	metaconn_free(c);
+}
+END_TEST
+
+START_TEST(test_fsck_bad_cursor)
+{
+	static const char *const bad[] = { "", "1&all=0", "a", "1 2",
+	    "12345678901234567890:12345678901234567890:1234567" };
+	struct metaconn		*c = conn(leader.addr, NULL, 3000);
+	struct adminapi_fsck	 f;
+	char			 err[256];
+	int			 calls = leader.calls;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(adminapi_fsck_page(c, 1, bad[i], &f, err,
+		    sizeof(err)), -EINVAL);
+		ck_assert_ptr_nonnull(strstr(err, "bad page cursor"));
+	}
+	ck_assert_int_eq(adminapi_fsck_page(c, 1, NULL, &f, err,
+	    sizeof(err)), -EINVAL);
+	ck_assert_int_eq(leader.calls, calls);	/* nothing sent */
 	metaconn_free(c);
 }
 END_TEST
@@ -554,6 +618,16 @@ static const char *const bad_fscks[] = {
 	"{\"files\":\"x\",\"chunks\":\"2\",\"healthy\":\"1\","
 	    "\"under_replicated\":\"1\",\"missing\":\"0\",\"unknown\":\"0\","
 	    "\"problems\":[]}",
+	/* cursors that could not go back into a query string as they are */
+	"{\"files\":\"1\",\"chunks\":\"2\",\"healthy\":\"1\","
+	    "\"under_replicated\":\"1\",\"missing\":\"0\",\"unknown\":\"0\","
+	    "\"next\":\"5&x=1\",\"problems\":[]}",
+	"{\"files\":\"1\",\"chunks\":\"2\",\"healthy\":\"1\","
+	    "\"under_replicated\":\"1\",\"missing\":\"0\",\"unknown\":\"0\","
+	    "\"next\":\"\",\"problems\":[]}",
+	"{\"files\":\"1\",\"chunks\":\"2\",\"healthy\":\"1\","
+	    "\"under_replicated\":\"1\",\"missing\":\"0\",\"unknown\":\"0\","
+	    "\"next\":5,\"problems\":[]}",
 };
 
 START_TEST(test_bad_fsck)
@@ -639,6 +713,7 @@ adminapi_suite(void)
 	tcase_add_test(tc, test_failover);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_fsck);
+	tcase_add_test(tc, test_fsck_pages);
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_node_names);
 	tcase_add_test(tc, test_block_calls);
@@ -656,6 +731,7 @@ adminapi_suite(void)
 	tcase_add_loop_test(tc, test_bad_fsck, 0,
 	    sizeof(bad_fscks) / sizeof(bad_fscks[0]));
 	tcase_add_test(tc, test_bad_status);
+	tcase_add_test(tc, test_fsck_bad_cursor);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_list_limits);

@@ -349,6 +349,52 @@ START_TEST(test_repair_dead_node)
 }
 END_TEST
 
+/* Two copies missing: the second is commanded to another node while the
+ * first is unconfirmed (the same node again would never give a 4th). */
+START_TEST(test_repair_distinct_targets)
+{
+	struct fx	 f;
+	struct cluster_cmd cmds[8];
+	struct cluster_block_info bi;
+	char		 bid[BLOCKID_BUFSZ];
+	const unsigned	 on[] = { 0, 1 };
+	unsigned	 target[2] = { 0, 0 };
+	size_t		 n, i, k;
+
+	fx_init(&f, 4);
+	test_id(21, bid);
+	place(&f, bid, 4, on, 2);
+	for (k = 0; k < 2; k++) {
+		cluster_tick(f.c);
+		n = 0;
+		for (i = 2; i < 4; i++) {
+			size_t got = hb(&f, (unsigned)i, cmds, 8);
+
+			if (got > 0) {
+				ck_assert_int_eq(cmds[0].op, CLUSTER_CMD_FETCH);
+				target[k] = (unsigned)i;
+			}
+			n += got;
+		}
+		ck_assert_uint_eq(n, 1);
+		f.clock.ms += 1000;
+	}
+	ck_assert_uint_ne(target[0], target[1]);
+	/* both in flight: nothing more */
+	cluster_tick(f.c);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(hb(&f, (unsigned)i, cmds, 8), 0);
+	test_added(f.c, target[0], bid, 100 * GiB);
+	test_added(f.c, target[1], bid, 100 * GiB);
+	ck_assert_int_eq(cluster_block_info(f.c, bid, &bi), 0);
+	ck_assert_uint_eq(bi.live, 4);
+	cluster_tick(f.c);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(hb(&f, (unsigned)i, cmds, 8), 0);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_repair_order_and_rate)
 {
 	struct fx	 f;
@@ -460,6 +506,77 @@ START_TEST(test_trim)
 	cluster_tick(f.c);
 	for (i = 0; i < 4; i++)
 		ck_assert_uint_eq(hb(&f, (unsigned)i, cmds, 8), 0);
+	fx_free(&f);
+}
+END_TEST
+
+/* set-replicas: the namespace re-references the file's blocks at the new
+ * level and drops the old one; the block's wanted follows both ways, and a
+ * lowered block is trimmed down to it (never below). */
+START_TEST(test_wanted_follows_refs)
+{
+	struct fx	 f;
+	struct cluster_cmd cmds[8];
+	struct cluster_block_info bi;
+	char		 bid[BLOCKID_BUFSZ], shared[BLOCKID_BUFSZ];
+	const unsigned	 on[] = { 0, 1, 2 };
+	size_t		 n = 0, i;
+
+	fx_init(&f, 4);
+	test_id(11, bid);
+	place(&f, bid, 3, on, 3);
+	cluster_block_ref(f.c, bid, 4 * MiB, 2, +1);
+	cluster_block_ref(f.c, bid, 4 * MiB, 3, -1);
+	ck_assert_int_eq(cluster_block_info(f.c, bid, &bi), 0);
+	ck_assert_uint_eq(bi.refs, 1);
+	ck_assert_uint_eq(bi.wanted, 2);
+	cluster_tick(f.c);
+	for (i = 0; i < 4; i++)
+		n += hb(&f, (unsigned)i, cmds + n, 8 - n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(cmds[0].op, CLUSTER_CMD_DELETE);
+	ck_assert_str_eq(cmds[0].id, bid);
+	ck_assert_int_eq(cluster_block_info(f.c, bid, &bi), 0);
+	ck_assert_uint_eq(bi.live, 2);
+	/* no second trim: 2 live replicas are what is wanted */
+	cluster_tick(f.c);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(hb(&f, (unsigned)i, cmds, 8), 0);
+
+	/* raised again: wanted 4 */
+	cluster_block_ref(f.c, bid, 4 * MiB, 4, +1);
+	cluster_block_ref(f.c, bid, 4 * MiB, 2, -1);
+	ck_assert_int_eq(cluster_block_info(f.c, bid, &bi), 0);
+	ck_assert_uint_eq(bi.refs, 1);
+	ck_assert_uint_eq(bi.wanted, 4);
+
+	/* a block shared by files of replication 3, 2 and 2 */
+	test_id(12, shared);
+	cluster_block_ref(f.c, shared, 4 * MiB, 2, +1);
+	cluster_block_ref(f.c, shared, 4 * MiB, 3, +1);
+	cluster_block_ref(f.c, shared, 4 * MiB, 2, +1);
+	ck_assert_int_eq(cluster_block_info(f.c, shared, &bi), 0);
+	ck_assert_uint_eq(bi.wanted, 3);
+	cluster_block_ref(f.c, shared, 4 * MiB, 2, -1);
+	ck_assert_int_eq(cluster_block_info(f.c, shared, &bi), 0);
+	ck_assert_uint_eq(bi.wanted, 3);
+	cluster_block_ref(f.c, shared, 4 * MiB, 3, -1);
+	ck_assert_int_eq(cluster_block_info(f.c, shared, &bi), 0);
+	ck_assert_uint_eq(bi.wanted, 2);
+	ck_assert_uint_eq(bi.refs, 1);
+	/* an unknown level (0) leaves the highest one standing */
+	cluster_block_ref(f.c, shared, 4 * MiB, 5, +1);
+	cluster_block_ref(f.c, shared, 4 * MiB, 0, -1);
+	ck_assert_int_eq(cluster_block_info(f.c, shared, &bi), 0);
+	ck_assert_uint_eq(bi.wanted, 5);
+	cluster_block_ref(f.c, shared, 4 * MiB, 5, -1);
+	ck_assert_int_eq(cluster_block_info(f.c, shared, &bi), 0);
+	ck_assert_uint_eq(bi.refs, 0);
+	ck_assert_uint_eq(bi.wanted, 0);
+	/* and the next reference starts afresh */
+	cluster_block_ref(f.c, shared, 4 * MiB, 1, +1);
+	ck_assert_int_eq(cluster_block_info(f.c, shared, &bi), 0);
+	ck_assert_uint_eq(bi.wanted, 1);
 	fx_free(&f);
 }
 END_TEST
@@ -756,7 +873,9 @@ blockmap_suite(void)
 	tcase_add_test(tc, test_full_report);
 	tcase_add_test(tc, test_repair_dead_node);
 	tcase_add_test(tc, test_repair_order_and_rate);
+	tcase_add_test(tc, test_repair_distinct_targets);
 	tcase_add_test(tc, test_trim);
+	tcase_add_test(tc, test_wanted_follows_refs);
 	tcase_add_test(tc, test_quarantine_replaced);
 	tcase_add_test(tc, test_decommission);
 	tcase_add_test(tc, test_gc_grace_and_refs);

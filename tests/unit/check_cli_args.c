@@ -226,10 +226,12 @@ START_TEST(test_table)
 			ck_assert_ptr_nonnull(c->flags[j].name);
 		}
 	}
-	ck_assert_uint_eq(n, 10);
+	ck_assert_uint_eq(n, 12);
 	ck_assert_ptr_null(admin_find("nope"));
 	ck_assert_ptr_null(admin_find(""));
 	ck_assert_ptr_nonnull(admin_find("decommission"));
+	ck_assert_ptr_nonnull(admin_find("set-replicas"));
+	ck_assert_ptr_nonnull(admin_find("get-replicas"));
 }
 END_TEST
 
@@ -278,6 +280,32 @@ static const struct {
 	    "minidfs-admin: -m: nohost: want host:port\n" },
 	{ "put /nonexistent/local /x", ADMIN_EXIT_FAIL,
 	    "minidfs-admin: /nonexistent/local: No such file or directory\n" },
+	{ "set-replicas /x abc", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: N \"abc\": want 1..16\n" },
+	{ "set-replicas /x 0", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: N \"0\": want 1..16\n" },
+	{ "set-replicas /x 17", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: N \"17\": want 1..16\n" },
+	{ "set-replicas /x -1", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: N \"-1\": want 1..16\n" },
+	{ "set-replicas -r /x 3x", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: N \"3x\": want 1..16\n" },
+	{ "set-replicas /x", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: missing arguments (usage: "
+	    "set-replicas [-r] PATH N)\n" },
+	{ "set-replicas /x 2 3", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: too many arguments (usage: "
+	    "set-replicas [-r] PATH N)\n" },
+	{ "set-replicas -q /x 2", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: set-replicas: unknown option -q\n" },
+	{ "-m nohost set-replicas /x 2", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: -m: nohost: want host:port\n" },
+	{ "get-replicas", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: get-replicas: missing arguments (usage: "
+	    "get-replicas PATH)\n" },
+	{ "get-replicas -r /x", ADMIN_EXIT_USAGE,
+	    "minidfs-admin: get-replicas: unknown option -r\n" },
+	{ "set-replicas -h", ADMIN_EXIT_OK, "" },
 	{ "-h", ADMIN_EXIT_OK, "" },
 	{ "fsck -h", ADMIN_EXIT_OK, "" },
 	{ "--json gc --help", ADMIN_EXIT_OK, "" },
