@@ -3,8 +3,8 @@
 # trap; everything it writes lives in one private mktemp directory.
 #
 #   cluster_init                 work dir $CLUSTER_DIR, EXIT trap
-#   free_port                    prints a free TCP port on 127.0.0.1
-#   etcd_start / etcd_kill / etcd_restart      $ETCD_EP = 127.0.0.1:port
+#   free_port                    prints a free TCP port on $CLUSTER_HOST
+#   etcd_start / etcd_kill / etcd_restart      $ETCD_EP = $CLUSTER_HOST:port
 #   etcd_get KEY / etcd_put KEY VALUE / etcd_del KEY   (under $ETCD_PREFIX)
 #   dataserver_start ID [--key=value ...]     config in $CLUSTER_DIR/ID/,
 #                                data in $CLUSTER_DIR/ID/data; waits for
@@ -24,14 +24,21 @@
 #                                address in FM_ADDR[NAME]; a second start
 #                                reuses the port; fake_meta_stop NAME
 #
+# Every server listens on $CLUSTER_HOST (127.0.0.1 unless the test sets it
+# before starting anything: an address of a network namespace it made
+# itself).  A dataserver may live elsewhere: DS_HOST[ID] is its listen host
+# and DS_EXEC[ID] a command prefix it is started with (e.g. "nsenter
+# --net=/var/run/netns/NS"); both are set before dataserver_start ID.
+#
 # Needs: bash 4, curl, jq, openssl, sha256sum, etcd (ETCD_BIN).
 
 : "${top_builddir:=$(pwd)}"
 : "${ETCD_BIN:=etcd}"
 : "${ETCD_PREFIX:=/minidfs}"
+: "${CLUSTER_HOST:=127.0.0.1}"
 DATASERVER_BIN="$top_builddir/server/data/minidfs-dataserver"
 
-declare -A DS_PID DS_PORT FM_PID FM_ADDR
+declare -A DS_PID DS_PORT DS_HOST DS_EXEC FM_PID FM_ADDR
 CLUSTER_PIDS=""
 
 cluster_cleanup() {
@@ -107,7 +114,7 @@ free_port() {
 	local p i
 	for i in $(seq 1 200); do
 		p=$(( (RANDOM * 32768 + RANDOM) % 22000 + 10000 ))
-		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		if (exec 3<>"/dev/tcp/$CLUSTER_HOST/$p") 2>/dev/null; then
 			continue
 		fi
 		port_reserve "$p" || continue
@@ -138,9 +145,9 @@ etcd_launch() {
 	"$ETCD_BIN" --name cluster --data-dir "$CLUSTER_DIR/etcd" \
 	    --listen-client-urls "http://$ETCD_EP" \
 	    --advertise-client-urls "http://$ETCD_EP" \
-	    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-	    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-	    --initial-cluster "cluster=http://127.0.0.1:$ETCD_PEER_PORT" \
+	    --listen-peer-urls "http://$CLUSTER_HOST:$ETCD_PEER_PORT" \
+	    --initial-advertise-peer-urls "http://$CLUSTER_HOST:$ETCD_PEER_PORT" \
+	    --initial-cluster "cluster=http://$CLUSTER_HOST:$ETCD_PEER_PORT" \
 	    --initial-cluster-state new \
 	    >>"$CLUSTER_DIR/etcd.log" 2>&1 &
 	ETCD_PID=$!
@@ -157,7 +164,7 @@ etcd_launch() {
 etcd_start() {
 	local try
 	for try in 1 2 3; do
-		ETCD_EP="127.0.0.1:$(free_port)"
+		ETCD_EP="$CLUSTER_HOST:$(free_port)"
 		ETCD_PEER_PORT=$(free_port)
 		rm -rf "$CLUSTER_DIR/etcd"
 		etcd_launch && return 0
@@ -201,11 +208,11 @@ etcd_del() {
 }
 
 ds_addr() {
-	echo "127.0.0.1:${DS_PORT[$1]}"
+	echo "${DS_HOST[$1]:-$CLUSTER_HOST}:${DS_PORT[$1]}"
 }
 
 ds_url() {
-	echo "http://127.0.0.1:${DS_PORT[$1]}$2"
+	echo "http://${DS_HOST[$1]:-$CLUSTER_HOST}:${DS_PORT[$1]}$2"
 }
 
 ds_data() {
@@ -230,10 +237,10 @@ dataserver_start() {
 	mkdir -p "$dir"
 	port=${DS_PORT[$id]:-$(free_port)}
 	DS_PORT[$id]=$port
-	: "${DEAD_ADDR:=127.0.0.1:$(free_port)}"
+	: "${DEAD_ADDR:=$CLUSTER_HOST:$(free_port)}"
 	cat >"$dir/config.yaml" <<-EOF
 	server:
-	  listen_address: "127.0.0.1:$port"
+	  listen_address: "${DS_HOST[$id]:-$CLUSTER_HOST}:$port"
 	  dataServer_id: "$id"
 	  log_level: debug
 	  shutdown_timeout: 20
@@ -250,7 +257,8 @@ dataserver_start() {
 	  heartbeat_interval: 1
 	  connection_timeout: 2
 	EOF
-	"$DATASERVER_BIN" -c "$dir/config.yaml" "$@" >>"$dir/log" 2>&1 &
+	${DS_EXEC[$id]:-} "$DATASERVER_BIN" -c "$dir/config.yaml" "$@" \
+	    >>"$dir/log" 2>&1 &
 	DS_PID[$id]=$!
 	cluster_record "${DS_PID[$id]}"
 	for i in $(seq 1 100); do
@@ -329,7 +337,7 @@ fake_meta_answers() {
 fake_meta_start() {
 	local name=$1 dir="$CLUSTER_DIR/$1"
 	mkdir -p "$dir"
-	FM_ADDR[$name]=${FM_ADDR[$name]:-127.0.0.1:$(free_port)}
+	FM_ADDR[$name]=${FM_ADDR[$name]:-$CLUSTER_HOST:$(free_port)}
 	"$top_builddir/tests/lib/fake_meta" -l "${FM_ADDR[$name]}" -d "$dir" \
 	    ${2:+-s "$2"} >>"$dir/log" 2>&1 &
 	FM_PID[$name]=$!
@@ -362,11 +370,11 @@ METASERVER_BIN="$top_builddir/server/meta/minidfs-metaserver"
 declare -A MS_PID MS_PORT MS_FIXED
 
 meta_addr() {
-	echo "127.0.0.1:${MS_PORT[$1]}"
+	echo "$CLUSTER_HOST:${MS_PORT[$1]}"
 }
 
 meta_url() {
-	echo "http://127.0.0.1:${MS_PORT[$1]}$2"
+	echo "http://$CLUSTER_HOST:${MS_PORT[$1]}$2"
 }
 
 meta_alive() {
@@ -386,10 +394,10 @@ metaserver_start() {
 	mkdir -p "$dir"
 	port=${MS_PORT[$id]:-$(free_port)}
 	MS_PORT[$id]=$port
-	: "${DEAD_ADDR:=127.0.0.1:$(free_port)}"
+	: "${DEAD_ADDR:=$CLUSTER_HOST:$(free_port)}"
 	cat >"$dir/config.yaml" <<-EOF
 	server:
-	  listen_address: "127.0.0.1:$port"
+	  listen_address: "$CLUSTER_HOST:$port"
 	  id: "$id"
 	etcd:
 	  endpoints: ["${ETCD_EP:-$DEAD_ADDR}"]
