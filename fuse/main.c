@@ -195,12 +195,40 @@ usage(const char *prog)
 	fuse_lowlevel_help();
 }
 
-/* libfuse's messages go through our logger. */
+static void __attribute__((format(printf, 2, 3)))
+log_at(enum log_level l, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(l, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * libfuse's messages go through our logger.  libfuse prints some messages
+ * in pieces ("unknown option(s): `", "-o ", "bogus", "'\n"), so pieces
+ * are gathered per thread until the newline and logged as one line.  The
+ * callback has no user data, hence the thread-local buffer.
+ */
 static void
 fuse_log_to_ours(enum fuse_log_level level, const char *fmt, va_list ap)
 {
+	static _Thread_local char	 line[512];
+	static _Thread_local size_t	 len;
 	enum log_level	 l;
+	int		 n;
 
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	if (n < 0)
+		return;
+	len += (size_t)n < sizeof(line) - len ? (size_t)n :
+	    sizeof(line) - len - 1;
+	if (len < sizeof(line) - 1 && (len == 0 || line[len - 1] != '\n'))
+		return;		/* wait for the rest of the line */
+	while (len > 0 && line[len - 1] == '\n')
+		line[--len] = '\0';
+	len = 0;
 	if (level <= FUSE_LOG_ERR)
 		l = LOG_LEVEL_ERROR;
 	else if (level <= FUSE_LOG_WARNING)
@@ -209,7 +237,7 @@ fuse_log_to_ours(enum fuse_log_level level, const char *fmt, va_list ap)
 		l = LOG_LEVEL_INFO;
 	else
 		l = LOG_LEVEL_DEBUG;
-	log_vlog(l, fmt, ap);
+	log_at(l, "%s", line);
 }
 
 static void
@@ -292,14 +320,18 @@ opts_release(struct mdfs_opts *o)
 		free(*(char **)((char *)o + mdfs_opt_keys[i].off));
 }
 
-/* "fsname=minidfs:SOURCE" with the commas escaped for libfuse's parser. */
+/*
+ * "fsname=SOURCE" with the commas escaped for libfuse's parser.  The source
+ * in /proc/mounts must be SOURCE as written in fstab: that is how mount -a
+ * tells an fstab line is mounted already (the type says fuse.minidfs).
+ */
 static char *
 fsname_opt(const char *source)
 {
 	size_t	 n = 0;
-	char	*s = xmalloc(strlen("-ofsname=minidfs:") + 2 * strlen(source) + 1);
+	char	*s = xmalloc(strlen("-ofsname=") + 2 * strlen(source) + 1);
 
-	n = (size_t)sprintf(s, "-ofsname=minidfs:");
+	n = (size_t)sprintf(s, "-ofsname=");
 	for (const char *p = source; *p != '\0'; p++) {
 		if (*p == ',' || *p == '\\')
 			s[n++] = '\\';

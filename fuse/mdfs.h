@@ -61,6 +61,9 @@ struct mdfs {
 	double			 entry_timeout;	/* seconds, for replies */
 	double			 attr_timeout;
 	uint64_t		 commit_gen;	/* completed commits (atomic) */
+	/* bumped before and after this mount's link, unlink, rmdir and
+	 * rename (atomic): attributes read before differ in nlink or ctime */
+	uint64_t		 names_gen;
 };
 
 #endif /* MINIDFS_FUSE_MDFS_H */

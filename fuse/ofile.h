@@ -64,6 +64,14 @@ struct ofile {
 	int		 map_loading;
 	uint64_t	 map_gen;	/* bumped when the map goes stale */
 	uint64_t	 commit_gen;	/* fs->commit_gen of its last commit */
+	int		 created;	/* made by this mount's create() */
+	struct mc_setattr pend;		/* deferred attributes (set 0: none) */
+	uint64_t	 pend_wseq;	/* wseq when pend.mtime was set */
+	uint64_t	 pend_seq;	/* counts deferred setattrs */
+	int64_t		 pend_ctime;	/* ns of the last deferred change */
+	struct mc_attr	 base;		/* the metaserver's, as of base_gen */
+	uint64_t	 base_gen;	/* fs->names_gen read before asking */
+	int		 base_valid;
 };
 
 /* A new ofile for ino with the given size, no map loaded yet. */

@@ -27,11 +27,12 @@ fh_of(struct fuse_file_info *fi)
 	return (struct mdfs_fh *)(uintptr_t)fi->fh;
 }
 
-/* Sets up the handle of a freshly opened file.  gen is fs->commit_gen
- * read before the open was sent to the metaserver. */
+/* Sets up the handle of a freshly opened file.  gen and ngen are
+ * fs->commit_gen and fs->names_gen read before the open was sent to the
+ * metaserver. */
 static struct mdfs_fh *
 attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
-    struct fuse_file_info *fi, int created, uint64_t gen)
+    struct fuse_file_info *fi, int created, uint64_t gen, uint64_t ngen)
 {
 	struct mdfs_fh	*fh = xcalloc(1, sizeof(*fh));
 	struct ofile	*of;
@@ -51,6 +52,10 @@ attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
 			of->size = a->size;
 		ofile_map_invalidate(of);
 		if (created) {
+			of->created = 1;
+			of->base = *a;
+			of->base_gen = ngen;
+			of->base_valid = 1;
 			/* a new file has no chunks: no map to fetch */
 			free(of->map);
 			of->map = NULL;
@@ -105,7 +110,7 @@ mdfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	fh = attach(fs, &a, mfh, fi, 0, gen);
+	fh = attach(fs, &a, mfh, fi, 0, gen, 0);
 	if (fuse_reply_open(req, fi) != 0)
 		detach(fs, fh);		/* interrupted: no release will come */
 }
@@ -119,7 +124,7 @@ mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct mc_caller	 c;
 	struct mc_attr		 a;
 	struct mdfs_fh		*fh;
-	uint64_t		 mfh, gen;
+	uint64_t		 mfh, gen, ngen;
 	int			 rc, created;
 
 	if ((rc = mdfs_name_ok(name)) != 0) {
@@ -128,13 +133,14 @@ mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 	mdfs_caller(req, &c);
 	gen = __atomic_load_n(&fs->commit_gen, __ATOMIC_SEQ_CST);
+	ngen = __atomic_load_n(&fs->names_gen, __ATOMIC_SEQ_CST);
 	rc = mc_create(fs->mc, &c, parent, name, mode, fi->flags, &a, &mfh,
 	    &created);
 	if (rc != 0) {
 		mdfs_reply_err(req, rc);
 		return;
 	}
-	fh = attach(fs, &a, mfh, fi, created && a.size == 0, gen);
+	fh = attach(fs, &a, mfh, fi, created && a.size == 0, gen, ngen);
 	memset(&e, 0, sizeof(e));
 	e.ino = a.ino;
 	e.generation = a.generation;

@@ -49,6 +49,22 @@
  *    sees everything that close committed.  Two mounts writing the same file
  *    at the same time get last-commit-wins per chunk, as on NFS.
  *
+ * 6. Deferred attributes.  A chmod, chown or explicit utimes by root on a
+ *    file this mount created and still holds open (tar: futimens, fchown,
+ *    fchmod, close) is not sent at once: it is kept in of->pend, shown by
+ *    this mount's getattr/lookup replies at once, and sent as ONE setattr
+ *    by the next flush, fsync or close, while its blocks upload and before
+ *    its commit (a failed setattr fails the flush and keeps both pending).
+ *    Like the file's unflushed data these changes are what fsync(2) makes
+ *    durable, and what close makes visible to other mounts (until then they
+ *    see the attributes the create gave, as they see the old size).  Only
+ *    root's changes are deferred: the metaserver never refuses them, so no
+ *    error that the call itself must return is postponed to close.  Any
+ *    other setattr of the inode sends the pending ones first (writer_flush)
+ *    so the metaserver applies them in call order.  A pending mtime goes
+ *    with the commit as its mtime (a write after it moves it on, as POSIX
+ *    says), so setattr and commit agree whichever the metaserver applies.
+ *
  * Memory: buffers are bounded by write_buffer bytes (a counter and a
  * condvar, like sshfs's outstanding_len): a writer that would exceed it
  * first hands its file's dirty blocks to the uploaders and then waits until
@@ -62,6 +78,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/blockid.h"
@@ -154,10 +171,17 @@ void
 ofile_free(struct ofile *of)
 {
 	struct wblock	*w, *next;
+	struct mc_attr	 attr;
 	uint64_t	 held = 0;
+	int		 rc;
 
 	if (of == NULL)
 		return;
+	/* a setattr that raced the last close's flush: send it now */
+	if (of->pend.set != 0 && (rc = mc_setattr(of->fs->mc, NULL, of->ino,
+	    &of->pend, &attr)) != 0)
+		log_warnx("writer: attributes of inode %llu lost: %s",
+		    (unsigned long long)of->ino, strerror(-rc));
 	if (of->nwb > 0)
 		log_warnx("writer: inode %llu closed with %zu unstored "
 		    "block(s)", (unsigned long long)of->ino, of->nwb);
@@ -513,23 +537,67 @@ writer_write(struct ofile *of, uint64_t off, const char *buf, size_t n,
 	return (ssize_t)n;
 }
 
+/* With of->lock held: a is what the metaserver answered about the file,
+ * asked with fs->names_gen at ngen. */
+static void
+set_base(struct ofile *of, const struct mc_attr *a, uint64_t ngen)
+{
+	of->base = *a;
+	of->base_gen = ngen;
+	of->base_valid = 1;
+}
+
+/* With of->lock held: the deferred changes of pend_seq seq were stored;
+ * drops `bits` of them unless more were deferred since (then all stay, and
+ * the next flush sends them again with the newer values). */
+static void
+pend_done(struct ofile *of, uint64_t seq, unsigned bits)
+{
+	if (of->pend_seq == seq)
+		of->pend.set &= ~bits;
+}
+
 int
 writer_flush(struct ofile *of)
 {
 	struct mdfs	*fs = of->fs;
 	struct mc_commit *cms = NULL;
+	struct mc_setattr pend = { 0 };
 	uint64_t	*gens = NULL, size, wseq, end;
 	struct mc_attr	 attr;
 	struct wblock	*w, *next;
 	size_t		 n = 0, done;
 	int64_t		 mtime;
-	int		 rc = 0;
+	uint64_t	 ngen, pseq;
+	int		 rc = 0, arc = 0, commit;
 
 	pthread_mutex_lock(&of->lock);
 	while (of->committing)
 		pthread_cond_wait(&of->cond, &of->lock);
 	of->committing = 1;
 	submit_dirty(of);
+	commit = of->dirty || of->nwb > 0;
+	/* Deferred attributes go while the blocks upload: setattr and commit
+	 * change disjoint fields (mode, owner, atime; chunks, size, mtime).
+	 * They stay shown (writer_patch_attr) until stored. */
+	pend = of->pend;
+	pseq = of->pend_seq;
+	if (commit)
+		pend.set &= ~MC_SET_MTIME;	/* of->mtime goes with the commit */
+	ngen = __atomic_load_n(&fs->names_gen, __ATOMIC_SEQ_CST);
+	if (pend.set != 0) {
+		pthread_mutex_unlock(&of->lock);
+		arc = mc_setattr(fs->mc, NULL, of->ino, &pend, &attr);
+		pthread_mutex_lock(&of->lock);
+		if (arc != 0)
+			log_warnx("writer: attributes of inode %llu: %s",
+			    (unsigned long long)of->ino, strerror(-arc));
+		else {
+			pend_done(of, pseq, pend.set);
+			if (!commit)
+				set_base(of, &attr, ngen);
+		}
+	}
 	while (of->uploading > 0)
 		pthread_cond_wait(&of->cond, &of->lock);
 	if (of->werr != 0) {
@@ -537,7 +605,7 @@ writer_flush(struct ofile *of)
 		of->werr = 0;
 		goto out;
 	}
-	if (!of->dirty && of->nwb == 0)
+	if ((rc = arc) != 0 || !commit)
 		goto out;
 	cms = xcalloc(of->nwb > 0 ? of->nwb : 1, sizeof(*cms));
 	gens = xcalloc(of->nwb > 0 ? of->nwb : 1, sizeof(*gens));
@@ -596,6 +664,8 @@ writer_flush(struct ofile *of)
 	    __ATOMIC_SEQ_CST);
 	if (attr.size > of->size)
 		of->size = attr.size;
+	set_base(of, &attr, ngen);
+	pend_done(of, pseq, MC_SET_MTIME);	/* went with the commit */
 	ofile_map_invalidate(of);
 out:
 	of->committing = 0;
@@ -613,13 +683,24 @@ writer_truncated(struct ofile *of, uint64_t size)
 	of->size = size;
 	if (of->wend > size)
 		of->wend = size;
+	of->base_valid = 0;
 	ofile_map_invalidate(of);
+	pthread_mutex_unlock(&of->lock);
+}
+
+void
+writer_forget_base(struct ofile *of)
+{
+	pthread_mutex_lock(&of->lock);
+	of->base_valid = 0;
 	pthread_mutex_unlock(&of->lock);
 }
 
 void
 writer_patch_attr(struct ofile *of, struct mc_attr *a)
 {
+	const struct mc_setattr	*p = &of->pend;
+
 	pthread_mutex_lock(&of->lock);
 	if (of->dirty || of->nwb > 0) {
 		a->size = of->size;
@@ -630,5 +711,92 @@ writer_patch_attr(struct ofile *of, struct mc_attr *a)
 	} else if (of->size > a->size) {
 		a->size = of->size;
 	}
+	if (p->set & MC_SET_MODE)
+		a->mode = (a->mode & S_IFMT) | (p->mode & 07777);
+	if (p->set & MC_SET_UID)
+		a->uid = p->uid;
+	if (p->set & MC_SET_GID)
+		a->gid = p->gid;
+	if (p->set & MC_SET_ATIME)
+		a->atime = p->atime;
+	/* a write after the utimes moved mtime on (of->mtime, above) */
+	if ((p->set & MC_SET_MTIME) && of->pend_wseq == of->wseq)
+		a->mtime = p->mtime;
+	if (p->set != 0 && of->pend_ctime > a->ctime)
+		a->ctime = of->pend_ctime;
 	pthread_mutex_unlock(&of->lock);
+}
+
+int
+writer_may_defer(struct ofile *of, const struct mc_setattr *s)
+{
+	const unsigned	 ok = MC_SET_MODE | MC_SET_UID | MC_SET_GID |
+	    MC_SET_ATIME | MC_SET_MTIME;
+	int		 r;
+
+	if (s->set == 0 || (s->set & ~ok) != 0)
+		return 0;
+	pthread_mutex_lock(&of->lock);
+	r = of->created;
+	pthread_mutex_unlock(&of->lock);
+	return r;
+}
+
+void
+writer_defer_attr(struct ofile *of, const struct mc_setattr *s)
+{
+	struct mc_setattr	*p = &of->pend;
+
+	pthread_mutex_lock(&of->lock);
+	if (s->set & MC_SET_MODE)
+		p->mode = s->mode & 07777;
+	else if ((s->set & (MC_SET_UID | MC_SET_GID)) &&
+	    (p->set & MC_SET_MODE)) {
+		/* as the metaserver does on a chown without a mode */
+		p->mode &= ~(uint32_t)S_ISUID;
+		if (p->mode & S_IXGRP)
+			p->mode &= ~(uint32_t)S_ISGID;
+	}
+	if (s->set & MC_SET_UID)
+		p->uid = s->uid;
+	if (s->set & MC_SET_GID)
+		p->gid = s->gid;
+	if (s->set & MC_SET_ATIME)
+		p->atime = s->atime;
+	if (s->set & MC_SET_MTIME) {
+		p->mtime = s->mtime;
+		of->mtime = s->mtime;	/* the commit's mtime */
+		of->pend_wseq = of->wseq;
+	}
+	p->set |= s->set;
+	of->pend_seq++;
+	of->pend_ctime = now_ns();
+	pthread_mutex_unlock(&of->lock);
+}
+
+int
+writer_base_attr(struct ofile *of, struct mc_attr *a)
+{
+	uint64_t	 ngen = __atomic_load_n(&of->fs->names_gen,
+	    __ATOMIC_SEQ_CST);
+	int		 rc = -ENOENT;
+
+	pthread_mutex_lock(&of->lock);
+	if (of->base_valid && of->base_gen == ngen) {
+		*a = of->base;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&of->lock);
+	return rc;
+}
+
+int
+writer_attr_pending(struct ofile *of)
+{
+	int	 r;
+
+	pthread_mutex_lock(&of->lock);
+	r = of->pend.set != 0;
+	pthread_mutex_unlock(&of->lock);
+	return r;
 }

@@ -12,6 +12,7 @@
 
 struct mdfs;
 struct mc_attr;
+struct mc_setattr;
 struct ofile;
 struct writer;
 struct wblock;
@@ -40,6 +41,23 @@ void		 writer_truncated(struct ofile *, uint64_t size);
 /* Overlays the pending size and mtime of an open file on attributes from
  * the metaserver. */
 void		 writer_patch_attr(struct ofile *, struct mc_attr *);
+/* 1 when s may wait for the next flush (writer.c, point 6): the file was
+ * created by this mount and s changes only mode, owner and explicit times.
+ * The caller has checked that root asks. */
+int		 writer_may_defer(struct ofile *, const struct mc_setattr *s);
+/* Records s (writer_may_defer said yes) for the next flush; this mount's
+ * getattr and lookup replies show it at once (writer_patch_attr). */
+void		 writer_defer_attr(struct ofile *, const struct mc_setattr *s);
+/* The metaserver's attributes of a file this mount created, as last
+ * answered to its create, flush or commit (without this mount's pending
+ * changes: see writer_patch_attr): 0, or -ENOENT when unknown or when a
+ * link, unlink or rename of this mount may have changed nlink or ctime
+ * since. */
+int		 writer_base_attr(struct ofile *, struct mc_attr *);
+/* After a setattr sent past the writer: the base attributes are stale. */
+void		 writer_forget_base(struct ofile *);
+/* 1 when deferred attribute changes wait for the next flush. */
+int		 writer_attr_pending(struct ofile *);
 /* With of->lock held: the pending block at index, or NULL. */
 struct wblock	*writer_find(struct ofile *, uint64_t index);
 

@@ -1,7 +1,8 @@
 /*
  * check_fusecore: the pure parts of the mount daemon's core: the writer's
  * block arithmetic, the SOURCE parser (common/metaconn's, as main() uses
- * it), the inode table's lookup counts and open files, and the work queue.
+ * it), the inode table's lookup counts and open files, the work queue, and
+ * the attribute changes the writer defers to the next flush.
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/metaconn.h"
 #include "fuse/inode.h"
@@ -155,6 +157,102 @@ START_TEST(test_inode_open_files)
 }
 END_TEST
 
+static struct mc_attr
+server_attr(void)
+{
+	struct mc_attr	 a = { 0 };
+
+	a.ino = 9;
+	a.mode = S_IFREG | 0644;
+	a.nlink = 1;
+	a.size = 0;
+	a.atime = a.mtime = a.ctime = 9000000000LL;
+	return a;
+}
+
+START_TEST(test_defer_attr)
+{
+	struct mdfs		 fs = { 0 };
+	struct ofile		*of;
+	struct mc_setattr	 s = { 0 };
+	struct mc_attr		 a, b;
+
+	fs.block_size = MiB;
+	of = ofile_new(&fs, 9, 0);
+	of->created = 1;
+	s.set = MC_SET_MODE | MC_SET_UID;
+	s.mode = 04755;
+	s.uid = 5;
+	ck_assert_int_eq(writer_may_defer(of, &s), 1);
+	ck_assert_int_eq(writer_attr_pending(of), 0);
+	writer_defer_attr(of, &s);
+	ck_assert_int_eq(writer_attr_pending(of), 1);
+	/* a chown without a mode clears setuid, as the metaserver would */
+	s.set = MC_SET_GID;
+	s.gid = 6;
+	writer_defer_attr(of, &s);
+	s.set = MC_SET_ATIME | MC_SET_MTIME;
+	s.atime = 1000000000LL;
+	s.mtime = 2000000000LL;
+	writer_defer_attr(of, &s);
+	a = server_attr();
+	writer_patch_attr(of, &a);
+	ck_assert_uint_eq(a.mode, S_IFREG | 0755);
+	ck_assert_uint_eq(a.uid, 5);
+	ck_assert_uint_eq(a.gid, 6);
+	ck_assert_int_eq(a.atime, 1000000000LL);
+	ck_assert_int_eq(a.mtime, 2000000000LL);	/* older than the server's */
+	ck_assert_int_ge(a.ctime, 9000000000LL);
+	/* a write after the utimes moves mtime on */
+	of->wseq++;
+	of->dirty = 1;
+	of->mtime = 30000000000LL;
+	a = server_attr();
+	writer_patch_attr(of, &a);
+	ck_assert_int_eq(a.mtime, 30000000000LL);
+	ck_assert_uint_eq(a.mode, S_IFREG | 0755);
+
+	/* the base attributes: valid until a name changes or a truncate */
+	ck_assert_int_eq(writer_base_attr(of, &b), -ENOENT);
+	of->base = server_attr();
+	of->base_valid = 1;
+	ck_assert_int_eq(writer_base_attr(of, &b), 0);
+	ck_assert_uint_eq(b.ino, 9);
+	ck_assert_uint_eq(b.mode, S_IFREG | 0644);	/* without the pending */
+	fs.names_gen++;
+	ck_assert_int_eq(writer_base_attr(of, &b), -ENOENT);
+	of->base_gen = fs.names_gen;
+	ck_assert_int_eq(writer_base_attr(of, &b), 0);
+	writer_forget_base(of);
+	ck_assert_int_eq(writer_base_attr(of, &b), -ENOENT);
+	of->pend.set = 0;	/* no metaserver here to send them to */
+	ofile_free(of);
+}
+END_TEST
+
+START_TEST(test_defer_refused)
+{
+	struct mdfs		 fs = { 0 };
+	struct ofile		*of;
+	struct mc_setattr	 s = { 0 };
+	static const unsigned	 never[] = { MC_SET_SIZE, MC_SET_ATIME_NOW,
+	    MC_SET_MTIME_NOW, MC_SET_MODE | MC_SET_SIZE, 0 };
+
+	fs.block_size = MiB;
+	of = ofile_new(&fs, 9, 0);
+	s.set = MC_SET_MODE;
+	ck_assert_int_eq(writer_may_defer(of, &s), 0);	/* not created here */
+	of->created = 1;
+	ck_assert_int_eq(writer_may_defer(of, &s), 1);
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		s.set = never[i];
+		ck_assert_int_eq(writer_may_defer(of, &s), 0);
+	}
+	ck_assert_int_eq(writer_attr_pending(of), 0);
+	ofile_free(of);
+}
+END_TEST
+
 struct counter {
 	pthread_mutex_t	 lock;
 	int		 n;
@@ -197,10 +295,12 @@ fusecore_suite(void)
 	tcase_add_test(tc, test_inode_counts);
 	tcase_add_test(tc, test_inode_open_files);
 	tcase_add_test(tc, test_workq);
+	tcase_add_test(tc, test_defer_attr);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_source_bad, 0,
 	    sizeof(bad_sources) / sizeof(bad_sources[0]));
+	tcase_add_test(tc, test_defer_refused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_source_too_long);

@@ -1,0 +1,176 @@
+#!/bin/bash
+# fuse/attrs: root's chmod, chown and utimes of a file this mount created and
+# still holds open wait for its close and go in one setattr (writer.c, point
+# 6).  Checks that the writing mount shows them at once, that a second mount
+# sees exactly them after close (or fsync), that a write after utimes moves
+# mtime on, that chown clears setuid, that hard links and truncates keep
+# nlink and size right, that a non-root caller's errors still come from the
+# call itself, and that a tar-like file costs fewer metaserver requests.
+# TIMEOUT: 300
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/cluster.sh"
+. "$top_srcdir/tests/integration/fuse/lib.sh"
+
+fuse_cluster_start
+chmod 755 "$CLUSTER_DIR"	# the unprivileged checks walk through it
+A=$CLUSTER_DIR/mnt-a
+B=$CLUSTER_DIR/mnt-b
+mount_at a "$A" "$META_ADDR" -o allow_other
+wait_mount a || tap_bail "mount a failed"
+mount_at b "$B" "$META_ADDR" -o attr_timeout=0,entry_timeout=0
+wait_mount b || tap_bail "mount b failed"
+mkdir "$A/d" && chmod 777 "$A/d"
+PY=/usr/bin/python3	# the system python: nobody can run it
+
+# prints mode(octal) uid gid mtime_ns size nlink of a path
+st() {
+	python3 -c "
+import os, sys
+s = os.stat(sys.argv[1])
+print('%o %d %d %d %d %d' % (s.st_mode & 0o7777, s.st_uid, s.st_gid,
+    s.st_mtime_ns, s.st_size, s.st_nlink))" "$1"
+}
+
+# ---- tar's sequence: write, futimens, fchown, fchmod, close ---------------
+out=$(python3 - "$A/d/f1" "$B/d/f1" <<'PY'
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+fd = os.open(a, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+os.write(fd, b"x" * 5000)
+os.utime(fd, ns=(111000000000, 222000000000))
+os.fchown(fd, 1234, 5678)
+os.fchmod(fd, 0o640)
+s = os.fstat(fd)
+print("open-a %o %d %d %d %d" % (s.st_mode & 0o7777, s.st_uid, s.st_gid,
+    s.st_mtime_ns, s.st_size))
+s = os.stat(a)
+print("path-a %o %d %d %d" % (s.st_mode & 0o7777, s.st_uid, s.st_gid,
+    s.st_mtime_ns))
+os.close(fd)
+PY
+)
+ok_eq "the writing mount shows the changes while open" \
+    "open-a 640 1234 5678 222000000000 5000" "$(echo "$out" | grep open-a)"
+ok_eq "and by path" "path-a 640 1234 5678 222000000000" \
+    "$(echo "$out" | grep path-a)"
+ok_eq "after close the other mount sees all of them" \
+    "640 1234 5678 222000000000 5000 1" "$(st "$B/d/f1")"
+ok_eq "and the data" 5000 "$(tr -d x <"$B/d/f1" | wc -c | awk '{print 5000 - $1}')"
+atime=$(python3 -c "import os; print(os.stat('$B/d/f1').st_atime_ns)")
+ok_eq "atime too" 111000000000 "$atime"
+
+# ---- an empty file: nothing to commit, the attributes still go ------------
+python3 -c "
+import os
+fd = os.open('$A/d/e', os.O_CREAT | os.O_WRONLY, 0o600)
+os.fchmod(fd, 0o604)
+os.utime(fd, ns=(5, 7000000000))
+os.close(fd)"
+ok_eq "empty file: mode and mtime reach the other mount" \
+    "604 0 0 7000000000 0 1" "$(st "$B/d/e")"
+
+# ---- a write after utimes moves mtime on -----------------------------------
+now=$(date +%s)
+python3 -c "
+import os
+fd = os.open('$A/d/w', os.O_CREAT | os.O_WRONLY, 0o644)
+os.write(fd, b'a')
+os.utime(fd, ns=(1, 1000000000))
+os.write(fd, b'b')
+os.close(fd)"
+m=$(st "$B/d/w" | awk '{print int($4 / 1000000000)}')
+ok "a write after utimes sets mtime to now ($m >= $((now - 5)))" \
+    test "$m" -ge $((now - 5))
+ok_eq "and both bytes are there" ab "$(cat "$B/d/w")"
+
+# ---- chown without a mode clears setuid (the kernel asks for it) ----------
+python3 -c "
+import os
+fd = os.open('$A/d/s', os.O_CREAT | os.O_WRONLY, 0o644)
+os.fchmod(fd, 0o4755)
+os.fchown(fd, 42, 43)
+os.close(fd)"
+ok_eq "chown after chmod 4755 clears setuid" "755 42 43" \
+    "$(st "$B/d/s" | cut -d' ' -f1-3)"
+
+# ---- fsync makes them durable and visible before close ---------------------
+python3 - "$A/d/y" "$B/d/y" <<'PY' >"$CLUSTER_DIR/fsync.out"
+import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644)
+os.write(fd, b"data")
+os.fchmod(fd, 0o600)
+os.fsync(fd)
+s = os.stat(sys.argv[2])
+print("%o %d" % (s.st_mode & 0o7777, s.st_size))
+os.close(fd)
+PY
+ok_eq "after fsync the other mount sees mode and size" "600 4" \
+    "$(cat "$CLUSTER_DIR/fsync.out")"
+
+# ---- a hard link and a truncate while open keep nlink and size right --------
+out=$(python3 -c "
+import os
+fd = os.open('$A/d/h', os.O_CREAT | os.O_RDWR, 0o644)
+os.write(fd, b'12345678')
+os.link('$A/d/h', '$A/d/h2')
+os.fchmod(fd, 0o664)
+s = os.fstat(fd)
+print(s.st_nlink, '%o' % (s.st_mode & 0o7777))
+os.truncate('$A/d/h', 3)
+os.fchmod(fd, 0o644)
+s = os.fstat(fd)
+print(s.st_size, '%o' % (s.st_mode & 0o7777))
+os.close(fd)")
+ok_eq "nlink after a link, then a deferred chmod" "2 664" \
+    "$(echo "$out" | sed -n 1p)"
+ok_eq "size after a truncate, then a deferred chmod" "3 644" \
+    "$(echo "$out" | sed -n 2p)"
+ok_eq "the other mount agrees" "644 0 0 3 2" \
+    "$(st "$B/d/h" | awk '{print $1, $2, $3, $5, $6}')"
+
+# ---- a non-root caller: not deferred, its errors come from the call --------
+ok_eq "nobody: chown to root fails at the call" EPERM "$(setpriv \
+    --reuid=65534 --regid=65534 --clear-groups $PY -c "
+import errno, os
+fd = os.open('$A/d/n', os.O_CREAT | os.O_WRONLY, 0o644)
+try:
+    os.fchown(fd, 0, 0)
+    print('OK')
+except OSError as e:
+    print(errno.errorcode[e.errno])
+os.close(fd)")"
+setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c "
+import os
+fd = os.open('$A/d/n2', os.O_CREAT | os.O_WRONLY, 0o644)
+os.fchmod(fd, 0o600)
+os.close(fd)"
+ok_eq "nobody: its own chmod is stored" "600 65534" \
+    "$(st "$B/d/n2" | cut -d' ' -f1-2)"
+
+# ---- round trips: a tar-like file costs at most 9 metaserver requests ------
+fs_requests() {
+	curl -s "$(meta_url m1 /metrics)" |
+	    awk '/^minidfs_meta_requests_total\{kind="fs"\}/ {print $2}'
+}
+mkdir "$A/t"
+stat "$A/t" >/dev/null
+r0=$(fs_requests)
+python3 -c "
+import os
+for i in range(50):
+    fd = os.open('$A/t/f%d' % i, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+    os.write(fd, b'%d' % i * 100)
+    os.utime(fd, ns=(10**9, 2 * 10**9))
+    os.fchown(fd, 7, 8)
+    os.fchmod(fd, 0o640)
+    os.close(fd)"
+r1=$(fs_requests)
+per=$(( (r1 - r0) / 50 ))
+ok "metaserver requests per tar-like file: $per (at most 9; 11 without deferring)" \
+    test "$per" -le 9
+ok_eq "all 50 stored with their attributes" 50 "$(for i in $(seq 0 49); do
+    st "$B/t/f$i"; done | grep -c '^640 7 8 2000000000 ')"
+
+unmount a
+ok_eq "clean unmount" 0 "$NODE_STATUS"
+tap_done
