@@ -10,9 +10,10 @@
 #                         issue's target; needs python3 to generate them)
 #
 # Figures, at concurrency 1 and 16 (curl --parallel over keep-alive
-# connections): etcd puts/s (one key per request, what a create costs
-# etcd at least), creates (mknod), lookups, getattrs, readdirs (100
-# entries with attributes) per second; then the takeover time and the RSS
+# connections): etcd puts/s (one key per request), etcd txns/s shaped like
+# a create's (fencing compare + 3 puts: what one create costs etcd when
+# there is nothing to batch it with), creates (mknod), lookups, getattrs,
+# readdirs (100 entries with attributes) per second; then the takeover time and the RSS
 # per inode of a namespace of BENCH_INODES files.  Everything runs on
 # 127.0.0.1 in a private mktemp directory and is stopped at the end.
 set -u
@@ -66,16 +67,38 @@ cfg_etcd() {
 	done >"$out"
 }
 
+# cfg_txn FILE TAG: N txns shaped like a create's (the fencing compare and
+# three puts: inode record, entry, parent record), the floor of what a
+# create costs etcd at concurrency 1, where there is nothing to batch
+cfg_txn() {
+	local out=$1 tag=$2 i k v d f
+	v=$(b64 '{"mode":33188,"uid":0,"gid":0,"nlink":1,"size":"0","rdev":"0","atime":"1795333277816543182","mtime":"1795333277816543182","ctime":"1795333277816543182"}')
+	f=$(b64 "/bench/fence")
+	d=$(b64 "/bench/$tag/dir")
+	for i in $(seq 1 "$N"); do
+		k=$(b64 "/bench/$tag/i/$i")
+		printf 'url = "http://%s/v3/kv/txn"\ndata = "{\\"compare\\":[{\\"key\\":\\"%s\\",\\"target\\":\\"CREATE\\",\\"result\\":\\"EQUAL\\",\\"create_revision\\":\\"%s\\"}],\\"success\\":[{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}},{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}},{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}}]}"\noutput = "/dev/null"\nnext\n' \
+		    "$ETCD_EP" "$f" "$FENCE_REV" "$k" "$v" "$(b64 "/bench/$tag/d/$i")" \
+		    "$(b64 0000000000000123)" "$d" "$v"
+	done >"$out"
+}
+
 etcd_start
+# the key the create-shaped txns compare against, like the leader key
+curl -s "http://$ETCD_EP/v3/kv/put" -d "{\"key\":\"$(b64 /bench/fence)\",\"value\":\"$(b64 x)\"}" >/dev/null
+FENCE_REV=$(curl -s "http://$ETCD_EP/v3/kv/range" -d "{\"key\":\"$(b64 /bench/fence)\"}" | jq -r '.kvs[0].create_revision')
 metaserver_start m1 --log.level=warn || tap_bail "metaserver did not start"
 wait_for 20 meta_is_leader m1 || tap_bail "metaserver did not lead"
 
 echo "minidfs-metaserver, $N requests per figure, $(nproc) cores"
-printf '%-12s %10s %10s %10s %10s %10s %9s\n' concurrency "etcd put/s" \
-    "create/s" "lookup/s" "getattr/s" "readdir/s" "create %"
+printf '%-12s %10s %10s %10s %10s %10s %10s %9s %9s\n' concurrency \
+    "etcd put/s" "etcd txn/s" "create/s" "lookup/s" "getattr/s" "readdir/s" \
+    "create %" "of txn %"
 for c in 1 16; do
 	cfg_etcd "$B/etcd$c" "c$c"
 	e=$(run "$c" "$B/etcd$c")
+	cfg_txn "$B/txn$c" "t$c"
+	tx=$(run "$c" "$B/txn$c")
 	fs m1 mkdir "{\"parent\":\"1\",\"name\":\"c$c\",\"mode\":493}" >/dev/null
 	d=$(jq -r .attr.ino <"$CLUSTER_DIR/body")
 	cfg_fs mknod "$B/mk$c" "{\"parent\":\"$d\",\"name\":\"f%d\",\"mode\":33188}"
@@ -88,8 +111,10 @@ for c in 1 16; do
 	ga=$(run "$c" "$B/ga$c")
 	cfg_fs readdir "$B/rd$c" "{\"ino\":\"$d\",\"limit\":100,\"n\":%d}"
 	rd=$(run "$c" "$B/rd$c")
-	printf '%-12s %10s %10s %10s %10s %10s %8.0f%%\n' "$c" "$e" "$cr" "$lk" \
-	    "$ga" "$rd" "$(awk -v a="$cr" -v b="$e" 'BEGIN { print 100 * a / b }')"
+	printf '%-12s %10s %10s %10s %10s %10s %10s %8.0f%% %8.0f%%\n' "$c" \
+	    "$e" "$tx" "$cr" "$lk" "$ga" "$rd" \
+	    "$(awk -v a="$cr" -v b="$e" 'BEGIN { print 100 * a / b }')" \
+	    "$(awk -v a="$cr" -v b="$tx" 'BEGIN { print 100 * a / b }')"
 done
 
 # ---- takeover and memory at NI inodes ---------------------------------------

@@ -273,6 +273,17 @@ json_add_num(struct cJSON *obj, const char *key, double v)
 }
 
 void
+json_add_uint(struct cJSON *obj, const char *key, uint64_t v)
+{
+	char	 s[24];
+
+	if (v > JSON_UINT_MAX)
+		fatalx("json: \"%s\": %" PRIu64 " is past 2^53", key, v);
+	snprintf(s, sizeof(s), "%" PRIu64, v);
+	add(obj, key, cJSON_CreateRaw(s));
+}
+
+void
 json_add_bool(struct cJSON *obj, const char *key, int v)
 {
 	add(obj, key, cJSON_CreateBool(v ? 1 : 0));

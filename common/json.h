@@ -37,6 +37,13 @@ void	 json_add_str(struct cJSON *obj, const char *key, const char *v);
 void	 json_add_u64(struct cJSON *obj, const char *key, uint64_t v);
 void	 json_add_i64(struct cJSON *obj, const char *key, int64_t v);
 void	 json_add_num(struct cJSON *obj, const char *key, double v);
+/* An integer up to JSON_UINT_MAX as a JSON number, for objects built only
+ * to be printed: the item is raw text (cJSON_IsRaw), so printing it skips
+ * cJSON's "%1.15g" then sscanf() check (thousands of instructions per
+ * number), and the json_get_* getters do not read it back.  A larger v is
+ * a caller's bug (64-bit quantities go as strings: json_add_u64): aborts. */
+#define JSON_UINT_MAX	((UINT64_C(1) << 53) - 1)
+void	 json_add_uint(struct cJSON *obj, const char *key, uint64_t v);
 void	 json_add_bool(struct cJSON *obj, const char *key, int v);
 /* New empty object / array; abort on OOM; caller owns. */
 struct cJSON	*json_new_object(void);

@@ -582,10 +582,10 @@ ns_put_inode(struct ns_batch *b, const struct inode *ip, uint64_t dir_parent)
 {
 	cJSON	*o = json_new_object();
 
-	json_add_num(o, JF_MODE, ip->mode);
-	json_add_num(o, JF_UID, ip->uid);
-	json_add_num(o, JF_GID, ip->gid);
-	json_add_num(o, JF_NLINK, ip->nlink);
+	json_add_uint(o, JF_MODE, ip->mode);
+	json_add_uint(o, JF_UID, ip->uid);
+	json_add_uint(o, JF_GID, ip->gid);
+	json_add_uint(o, JF_NLINK, ip->nlink);
 	json_add_u64(o, JF_SIZE, ip->size);
 	json_add_u64(o, JF_RDEV, ip->rdev);
 	json_add_i64(o, JF_ATIME, ip->atime);
@@ -596,7 +596,7 @@ ns_put_inode(struct ns_batch *b, const struct inode *ip, uint64_t dir_parent)
 	if (S_ISLNK(ip->mode))
 		json_add_str(o, JF_TARGET, ip->u.target);
 	if (ip->replicas != 0)
-		json_add_num(o, JF_REPLICAS, ip->replicas);
+		json_add_uint(o, JF_REPLICAS, ip->replicas);
 	put_json(b, ns_key_inode(ip->ino), o);
 }
 

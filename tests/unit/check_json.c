@@ -181,6 +181,38 @@ START_TEST(test_setters_round_trip)
 }
 END_TEST
 
+/* json_add_uint: plain JSON numbers that a parse reads back exactly. */
+START_TEST(test_add_uint)
+{
+	cJSON		*o, *r;
+	char		*text, err[128];
+	uint64_t	 u = 0;
+	uint32_t	 w = 0;
+
+	o = json_new_object();
+	json_add_uint(o, "zero", 0);
+	json_add_uint(o, "mode", 0100644);
+	json_add_uint(o, "u32", UINT32_MAX);
+	json_add_uint(o, "max", JSON_UINT_MAX);
+	text = json_print(o);
+	ck_assert_str_eq(text, "{\"zero\":0,\"mode\":33188,"
+	    "\"u32\":4294967295,\"max\":9007199254740991}");
+	r = json_parse(text, strlen(text), err, sizeof(err));
+	ck_assert_msg(r != NULL, "%s", err);
+	ck_assert_int_eq(json_get_u32(r, "mode", &w), 0);
+	ck_assert_uint_eq(w, 0100644);
+	ck_assert_int_eq(json_get_u32(r, "u32", &w), 0);
+	ck_assert_uint_eq(w, UINT32_MAX);
+	ck_assert_int_eq(json_get_u64(r, "max", &u), 0);
+	ck_assert_uint_eq(u, JSON_UINT_MAX);
+	ck_assert_int_eq(json_get_u64(r, "zero", &u), 0);
+	ck_assert_uint_eq(u, 0);
+	free(text);
+	cJSON_Delete(r);
+	cJSON_Delete(o);
+}
+END_TEST
+
 /* ---- errors -------------------------------------------------------------- */
 
 static const struct {
@@ -389,6 +421,16 @@ START_TEST(test_exact_numbers)
 }
 END_TEST
 
+/* Past 2^53 a number would lose digits in a double: a caller's bug. */
+START_TEST(test_add_uint_too_large)
+{
+	cJSON	*o = json_new_object();
+
+	json_add_uint(o, "big", JSON_UINT_MAX + 1);
+	cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(test_deep_nesting)
 {
 	size_t	 n = 5000, i;
@@ -440,6 +482,7 @@ json_suite(void)
 	tcase_add_test(tc, test_get_scalars);
 	tcase_add_test(tc, test_get_containers);
 	tcase_add_test(tc, test_setters_round_trip);
+	tcase_add_test(tc, test_add_uint);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -455,6 +498,7 @@ json_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_checked_fixture(tc, doc_setup, doc_teardown);
 	tcase_add_test(tc, test_exact_numbers);
+	tcase_add_exit_test(tc, test_add_uint_too_large, 1);
 	tcase_add_test(tc, test_deep_nesting);
 	tcase_add_test(tc, test_large_string);
 	suite_add_tcase(s, tc);
