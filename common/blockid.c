@@ -108,3 +108,22 @@ blockid_hex(const uint8_t *p, size_t n, char *out)
 	}
 	out[2 * n] = '\0';
 }
+
+static int
+hexdigit(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+int
+blockid_parse(const char *hex, uint8_t out[BLOCKID_LEN])
+{
+	size_t	 i;
+
+	if (!blockid_valid(hex))
+		return -EINVAL;
+	for (i = 0; i < BLOCKID_LEN; i++)
+		out[i] = (uint8_t)(hexdigit(hex[2 * i]) << 4 |
+		    hexdigit(hex[2 * i + 1]));
+	return 0;
+}

@@ -36,5 +36,9 @@ int	 blockid_digest(const void *p, size_t len, uint8_t out[BLOCKID_LEN])
 int	 blockid_valid(const char *s);
 /* Hex-encodes n bytes into out (2n+1 bytes with the NUL). */
 void	 blockid_hex(const uint8_t *p, size_t n, char *out);
+/* The inverse for ids: the 32 bytes of hex, which must pass blockid_valid.
+ * Returns 0, or -EINVAL (out untouched). */
+int	 blockid_parse(const char *hex, uint8_t out[BLOCKID_LEN])
+	    __attribute__((warn_unused_result));
 
 #endif /* MINIDFS_BLOCKID_H */

@@ -16,28 +16,11 @@
 #include "common/xalloc.h"
 #include "server/meta/cluster_int.h"
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 /* Returns 0, or -EINVAL when hex is not a valid block id. */
 int
 cl_hex_to_id(const char *hex, uint8_t id[BLOCKID_LEN])
 {
-	size_t	 i;
-
-	if (hex == NULL || !blockid_valid(hex))
-		return -EINVAL;
-	for (i = 0; i < BLOCKID_LEN; i++)
-		id[i] = (uint8_t)(hexval(hex[2 * i]) << 4 |
-		    hexval(hex[2 * i + 1]));
-	return 0;
+	return blockid_parse(hex, id);
 }
 
 void

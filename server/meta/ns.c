@@ -414,19 +414,7 @@ ns_chunk_ref(struct ns *ns, const struct inode *ip, const struct chunk *c,
 int
 ns_hex_to_bin(const char *hex, uint8_t *out)
 {
-	size_t	 i;
-	int	 hi, lo;
-
-	if (!blockid_valid(hex))
-		return -EINVAL;
-	for (i = 0; i < BLOCKID_LEN; i++) {
-		hi = hex[2 * i] <= '9' ? hex[2 * i] - '0' :
-		    hex[2 * i] - 'a' + 10;
-		lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' :
-		    hex[2 * i + 1] - 'a' + 10;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return blockid_parse(hex, out);
 }
 
 /* Inserts or replaces a chunk in memory; returns 1 when it replaced one

@@ -122,6 +122,24 @@ START_TEST(test_hex)
 }
 END_TEST
 
+/* parse is hex's inverse, over every byte value. */
+START_TEST(test_parse_roundtrip)
+{
+	uint8_t	 in[BLOCKID_LEN], out[BLOCKID_LEN];
+	char	 hex[BLOCKID_BUFSZ];
+	int	 k;
+
+	for (k = 0; k < 256; k += BLOCKID_LEN) {
+		for (int i = 0; i < BLOCKID_LEN; i++)
+			in[i] = (uint8_t)(k + i);
+		blockid_hex(in, BLOCKID_LEN, hex);
+		memset(out, 0, sizeof(out));
+		ck_assert_int_eq(blockid_parse(hex, out), 0);
+		ck_assert_mem_eq(out, in, BLOCKID_LEN);
+	}
+}
+END_TEST
+
 /* Released without finishing: nothing leaks (valgrind run), reusable. */
 START_TEST(test_release)
 {
@@ -167,7 +185,21 @@ END_TEST
 
 START_TEST(test_invalid_null)
 {
+	uint8_t	 out[BLOCKID_LEN];
+
 	ck_assert_int_eq(blockid_valid(NULL), 0);
+	ck_assert_int_eq(blockid_parse(NULL, out), -EINVAL);
+}
+END_TEST
+
+/* parse refuses what valid refuses, and leaves out untouched */
+START_TEST(test_parse_invalid)
+{
+	uint8_t	 out[BLOCKID_LEN], zero[BLOCKID_LEN] = { 0 };
+
+	memset(out, 0, sizeof(out));
+	ck_assert_int_eq(blockid_parse(invalid[_i], out), -EINVAL);
+	ck_assert_mem_eq(out, zero, BLOCKID_LEN);
 }
 END_TEST
 
@@ -259,6 +291,7 @@ blockid_suite(void)
 	    sizeof(chunks) / sizeof(chunks[0]));
 	tcase_add_test(tc, test_digest_matches_hex);
 	tcase_add_test(tc, test_hex);
+	tcase_add_test(tc, test_parse_roundtrip);
 	tcase_add_test(tc, test_release);
 	suite_add_tcase(s, tc);
 
@@ -266,6 +299,8 @@ blockid_suite(void)
 	tcase_add_loop_test(tc, test_invalid, 0,
 	    sizeof(invalid) / sizeof(invalid[0]));
 	tcase_add_test(tc, test_invalid_null);
+	tcase_add_loop_test(tc, test_parse_invalid, 0,
+	    sizeof(invalid) / sizeof(invalid[0]));
 	tcase_add_test(tc, test_invalid_embedded_nul);
 	suite_add_tcase(s, tc);
 
