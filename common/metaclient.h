@@ -188,6 +188,15 @@ int	 mc_alloc(struct metaclient *, uint64_t ino, const char *id,
 int	 mc_commit(struct metaclient *, uint64_t ino, uint64_t size,
 	    int64_t mtime, const struct mc_commit *chunks, size_t n,
 	    struct mc_attr *);
+/* The setattr bits a commit may carry (its mtime is the commit's own). */
+#define MC_COMMIT_SET	(MC_SET_MODE | MC_SET_UID | MC_SET_GID | \
+			 MC_SET_ATIME | MC_SET_ATIME_NOW)
+/* mc_commit that also sets attrs (NULL or set == 0: none; other bits than
+ * MC_COMMIT_SET: -EINVAL, nothing sent) in the same metaserver write, with
+ * root's authority: only for changes root made (protocol.h, commit). */
+int	 mc_commit_attr(struct metaclient *, uint64_t ino, uint64_t size,
+	    int64_t mtime, const struct mc_commit *chunks, size_t n,
+	    const struct mc_setattr *attrs, struct mc_attr *);
 
 /* ---- sessions and locks (protocol.h "sessions and locks") ---------------- */
 

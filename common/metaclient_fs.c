@@ -112,13 +112,11 @@ add_time(cJSON *o, const char *key, int now, int64_t ns)
 		json_add_i64(o, key, ns);
 }
 
-int
-mc_setattr(struct metaclient *mc, const struct mc_caller *c, uint64_t ino,
-    const struct mc_setattr *s, struct mc_attr *a)
+/* The fields of s that its `set` names, added to o: the setattr route's
+ * encoding, also used by commit's "attr". */
+static void
+add_setattr(cJSON *o, const struct mc_setattr *s)
 {
-	cJSON	*o = mc_obj_ino(JF_INO, ino);
-
-	mc_add_caller(o, c);
 	if (s->set & MC_SET_MODE)
 		json_add_num(o, JF_MODE, s->mode);
 	if (s->set & MC_SET_UID)
@@ -133,6 +131,16 @@ mc_setattr(struct metaclient *mc, const struct mc_caller *c, uint64_t ino,
 	if (s->set & (MC_SET_MTIME | MC_SET_MTIME_NOW))
 		add_time(o, JF_MTIME, (s->set & MC_SET_MTIME_NOW) != 0,
 		    s->mtime);
+}
+
+int
+mc_setattr(struct metaclient *mc, const struct mc_caller *c, uint64_t ino,
+    const struct mc_setattr *s, struct mc_attr *a)
+{
+	cJSON	*o = mc_obj_ino(JF_INO, ino);
+
+	mc_add_caller(o, c);
+	add_setattr(o, s);
 	return mc_send_attr(mc, META_ROUTE_FS_SETATTR, o, a);
 }
 
@@ -601,9 +609,25 @@ int
 mc_commit(struct metaclient *mc, uint64_t ino, uint64_t size, int64_t mtime,
     const struct mc_commit *chunks, size_t n, struct mc_attr *a)
 {
-	cJSON	*o = mc_obj_ino(JF_INO, ino), *arr, *c, *st, *resp = NULL;
+	return mc_commit_attr(mc, ino, size, mtime, chunks, n, NULL, a);
+}
+
+int
+mc_commit_attr(struct metaclient *mc, uint64_t ino, uint64_t size,
+    int64_t mtime, const struct mc_commit *chunks, size_t n,
+    const struct mc_setattr *attrs, struct mc_attr *a)
+{
+	cJSON	*o, *arr, *c, *st, *resp = NULL;
 	int	 rc;
 
+	if (attrs != NULL && (attrs->set & ~MC_COMMIT_SET) != 0)
+		return -EINVAL;
+	o = mc_obj_ino(JF_INO, ino);
+	if (attrs != NULL && attrs->set != 0) {
+		c = json_new_object();
+		add_setattr(c, attrs);
+		cJSON_AddItemToObject(o, JF_ATTR, c);
+	}
 	json_add_u64(o, JF_SIZE, size);
 	if (mtime >= 0)
 		json_add_i64(o, JF_MTIME, mtime);

@@ -368,8 +368,18 @@
  *   0 or over the block size); ENOSPC (no live dataserver with room).
  * POST /v1/fs/commit   {"ino":"n","session":"n","size":"n","mtime":"ns"?,
  *                       "chunks":[{"index":"n","id":"<hex>","len":"n",
- *                                  "stored":["ds1",...]},...]}
+ *                                  "stored":["ds1",...]},...],
+ *                       "attr":{"mode":n?,"uid":n?,"gid":n?,
+ *                               "atime":"ns"|"now"?}?}
  *   -> {"attr":{...}}
+ *   "attr" (optional): attributes applied in the same etcd write as the
+ *   chunks and the size (a mount's deferred chmod/chown/utimes of a file it
+ *   created), encoded as in setattr and applied with setattr's rules as
+ *   setattr with caller root does (the route takes no caller: only root's
+ *   changes may be sent here): mode keeps the file type, a uid or gid
+ *   without mode clears S_ISUID (and S_ISGID when S_IXGRP).  Any other
+ *   field in it ("size", "mtime": the commit's own mtime is the one) or a
+ *   bad value is EINVAL and nothing changes.
  *   Sets the chunks (replacing those at the same index) and the size to
  *   max(current, size); mtime (default now) and ctime.  "chunks" may be
  *   empty (a size-only commit), at most MDFS_BLOCKMAP_MAX, each within the

@@ -52,18 +52,21 @@
  * 6. Deferred attributes.  A chmod, chown or explicit utimes by root on a
  *    file this mount created and still holds open (tar: futimens, fchown,
  *    fchmod, close) is not sent at once: it is kept in of->pend, shown by
- *    this mount's getattr/lookup replies at once, and sent as ONE setattr
- *    by the next flush, fsync or close, while its blocks upload and before
- *    its commit (a failed setattr fails the flush and keeps both pending).
- *    Like the file's unflushed data these changes are what fsync(2) makes
- *    durable, and what close makes visible to other mounts (until then they
- *    see the attributes the create gave, as they see the old size).  Only
- *    root's changes are deferred: the metaserver never refuses them, so no
- *    error that the call itself must return is postponed to close.  Any
- *    other setattr of the inode sends the pending ones first (writer_flush)
- *    so the metaserver applies them in call order.  A pending mtime goes
- *    with the commit as its mtime (a write after it moves it on, as POSIX
- *    says), so setattr and commit agree whichever the metaserver applies.
+ *    this mount's getattr/lookup replies at once, and sent by the next
+ *    flush, fsync or close inside its commit ("attr": applied in the same
+ *    metaserver write as the chunks and size, so a tar'd file costs create
+ *    and commit only), or as ONE setattr, sent while the blocks upload,
+ *    when that flush has nothing to commit (a failed commit or setattr
+ *    fails the flush and keeps data and attributes pending).  Like the
+ *    file's unflushed data these changes are what fsync(2) makes durable,
+ *    and what close makes visible to other mounts (until then they see the
+ *    attributes the create gave, as they see the old size).  Only root's
+ *    changes are deferred: the metaserver never refuses them (the commit
+ *    applies them as root), so no error that the call itself must return
+ *    is postponed to close.  Any other setattr of the inode sends the
+ *    pending ones first (writer_flush) so the metaserver applies them in
+ *    call order.  A pending mtime goes with the commit as its mtime (a
+ *    write after it moves it on, as POSIX says).
  *
  * Memory: buffers are bounded by write_buffer bytes (a counter and a
  * condvar, like sshfs's outstanding_len): a writer that would exceed it
@@ -569,6 +572,7 @@ writer_flush(struct ofile *of)
 	size_t		 n = 0, done;
 	int64_t		 mtime;
 	uint64_t	 ngen, pseq;
+	unsigned	 fold = 0;
 	int		 rc = 0, arc = 0, commit;
 
 	pthread_mutex_lock(&of->lock);
@@ -577,13 +581,20 @@ writer_flush(struct ofile *of)
 	of->committing = 1;
 	submit_dirty(of);
 	commit = of->dirty || of->nwb > 0;
-	/* Deferred attributes go while the blocks upload: setattr and commit
-	 * change disjoint fields (mode, owner, atime; chunks, size, mtime).
-	 * They stay shown (writer_patch_attr) until stored. */
+	/* Deferred attributes go inside the commit (one metaserver write for
+	 * both); only without a commit, or with a field a commit cannot carry,
+	 * as a setattr sent while the blocks upload (setattr and commit change
+	 * disjoint fields: mode, owner, atime; chunks, size, mtime).  They stay
+	 * shown (writer_patch_attr) until stored. */
 	pend = of->pend;
 	pseq = of->pend_seq;
-	if (commit)
+	if (commit) {
 		pend.set &= ~MC_SET_MTIME;	/* of->mtime goes with the commit */
+		if ((pend.set & ~MC_COMMIT_SET) == 0) {
+			fold = pend.set;
+			pend.set = 0;
+		}
+	}
 	ngen = __atomic_load_n(&fs->names_gen, __ATOMIC_SEQ_CST);
 	if (pend.set != 0) {
 		pthread_mutex_unlock(&of->lock);
@@ -626,13 +637,15 @@ writer_flush(struct ofile *of)
 	pthread_mutex_unlock(&of->lock);
 
 	/* at most MDFS_BLOCKMAP_MAX chunks per commit; the size goes with
-	 * every part (chunks must lie within it) */
+	 * every part (chunks must lie within it), the attributes with the
+	 * last */
+	pend.set = fold;
 	for (done = 0; rc == 0 && (done < n || n == 0);) {
 		size_t	 k = n - done > MDFS_BLOCKMAP_MAX ? MDFS_BLOCKMAP_MAX :
 		    n - done;
 
-		rc = mc_commit(fs->mc, of->ino, size, mtime, cms + done, k,
-		    &attr);
+		rc = mc_commit_attr(fs->mc, of->ino, size, mtime, cms + done,
+		    k, done + k == n ? &pend : NULL, &attr);
 		done += k;
 		if (n == 0)
 			break;
@@ -665,7 +678,7 @@ writer_flush(struct ofile *of)
 	if (attr.size > of->size)
 		of->size = attr.size;
 	set_base(of, &attr, ngen);
-	pend_done(of, pseq, MC_SET_MTIME);	/* went with the commit */
+	pend_done(of, pseq, MC_SET_MTIME | fold);	/* went with the commit */
 	ofile_map_invalidate(of);
 out:
 	of->committing = 0;

@@ -134,16 +134,16 @@ h_fs_attr_json(const struct meta *m, const struct ns_attr *a)
 	cJSON	*o = json_new_object();
 
 	json_add_u64(o, JF_INO, a->ino);
-	json_add_num(o, JF_MODE, a->mode);
-	json_add_num(o, JF_UID, a->uid);
-	json_add_num(o, JF_GID, a->gid);
+	json_add_uint(o, JF_MODE, a->mode);
+	json_add_uint(o, JF_UID, a->uid);
+	json_add_uint(o, JF_GID, a->gid);
 	json_add_u64(o, JF_SIZE, a->size);
-	json_add_num(o, JF_NLINK, a->nlink);
+	json_add_uint(o, JF_NLINK, a->nlink);
 	json_add_u64(o, JF_RDEV, a->rdev);
 	json_add_i64(o, JF_ATIME, a->atime);
 	json_add_i64(o, JF_MTIME, a->mtime);
 	json_add_i64(o, JF_CTIME, a->ctime);
-	json_add_num(o, JF_BLKSIZE, (double)m->conf.block_size);
+	json_add_uint(o, JF_BLKSIZE, m->conf.block_size);
 	json_add_u64(o, JF_BLOCKS, a->blocks);
 	json_add_u64(o, JF_GENERATION, 0);
 	return o;
@@ -242,6 +242,30 @@ get_time(const cJSON *j, const char *f, unsigned set, unsigned now,
 	return 0;
 }
 
+int
+h_fs_get_setattr(const cJSON *j, struct ns_setattr *sa,
+    struct httpd_resp *resp)
+{
+	int	 rc;
+
+	memset(sa, 0, sizeof(*sa));
+	if (get_u32(j, JF_MODE, NS_SET_MODE, &sa->mode, &sa->valid,
+	    resp) != 0 ||
+	    get_u32(j, JF_UID, NS_SET_UID, &sa->uid, &sa->valid, resp) != 0 ||
+	    get_u32(j, JF_GID, NS_SET_GID, &sa->gid, &sa->valid, resp) != 0)
+		return -1;
+	if ((rc = json_get_u64(j, JF_SIZE, &sa->size)) == 0)
+		sa->valid |= NS_SET_SIZE;
+	else if (rc != -ENOENT)
+		return h_fs_bad_field(resp, JF_SIZE);
+	if (get_time(j, JF_ATIME, NS_SET_ATIME, NS_SET_ATIME_NOW, &sa->atime,
+	    &sa->valid, resp) != 0 ||
+	    get_time(j, JF_MTIME, NS_SET_MTIME, NS_SET_MTIME_NOW, &sa->mtime,
+	    &sa->valid, resp) != 0)
+		return -1;
+	return 0;
+}
+
 void
 meta_h_fs_setattr(struct httpd_req *req, struct httpd_resp *resp)
 {
@@ -254,24 +278,9 @@ meta_h_fs_setattr(struct httpd_req *req, struct httpd_resp *resp)
 	int		 rc;
 
 	FS_BEGIN(req, resp, m, j);
-	memset(&sa, 0, sizeof(sa));
 	if (h_fs_need_ino(j, JF_INO, &ino, resp) != 0 ||
-	    h_fs_get_cred(j, &c, resp) != 0)
-		return;
-	if (get_u32(j, JF_MODE, NS_SET_MODE, &sa.mode, &sa.valid, resp) != 0 ||
-	    get_u32(j, JF_UID, NS_SET_UID, &sa.uid, &sa.valid, resp) != 0 ||
-	    get_u32(j, JF_GID, NS_SET_GID, &sa.gid, &sa.valid, resp) != 0)
-		return;
-	if ((rc = json_get_u64(j, JF_SIZE, &sa.size)) == 0)
-		sa.valid |= NS_SET_SIZE;
-	else if (rc != -ENOENT) {
-		h_fs_bad_field(resp, JF_SIZE);
-		return;
-	}
-	if (get_time(j, JF_ATIME, NS_SET_ATIME, NS_SET_ATIME_NOW, &sa.atime,
-	    &sa.valid, resp) != 0 ||
-	    get_time(j, JF_MTIME, NS_SET_MTIME, NS_SET_MTIME_NOW, &sa.mtime,
-	    &sa.valid, resp) != 0)
+	    h_fs_get_cred(j, &c, resp) != 0 ||
+	    h_fs_get_setattr(j, &sa, resp) != 0)
 		return;
 	rc = ns_setattr(m->ns, ino, &sa, &c, &a);
 	h_fs_answer(resp, rc, rc == 0 ? h_fs_entry_json(m, &a) : NULL);

@@ -15,6 +15,7 @@ struct httpd_resp;
 struct meta;
 struct ns_attr;
 struct ns_cred;
+struct ns_setattr;
 
 /* Starts a handler: the standby answer, the meta and the JSON body. */
 #define FS_BEGIN(req, resp, m, j) do {					\
@@ -46,6 +47,11 @@ int	 h_fs_need_name(const struct cJSON *, const char *, const char **,
 int	 h_fs_need_session(const struct cJSON *, uint64_t *,
 	    struct httpd_resp *);
 int	 h_fs_get_cred(const struct cJSON *, struct ns_cred *,
+	    struct httpd_resp *);
+/* The setattr fields of j (protocol.h, the setattr route: mode, uid, gid,
+ * size, atime, mtime; absent ones are not set) into *sa, for setattr and
+ * for commit's "attr". */
+int	 h_fs_get_setattr(const struct cJSON *, struct ns_setattr *,
 	    struct httpd_resp *);
 /* The attr object / {"attr":...}; caller owns. */
 struct cJSON *h_fs_attr_json(const struct meta *, const struct ns_attr *);

@@ -326,14 +326,15 @@ void
 meta_h_fs_commit(struct httpd_req *req, struct httpd_resp *resp)
 {
 	struct meta	*m;
-	const cJSON	*j, *arr, *e, *st, *s;
+	const cJSON	*j, *arr, *e, *st, *s, *ao;
 	struct ns_chunk_in *in = NULL;
+	struct ns_setattr sa;
 	struct ns_attr	 a;
 	const char	*id, *nodes[MDFS_MAX_CHAIN];
 	uint64_t	 ino, session, size;
 	int64_t		 mtime = 0;
 	size_t		 n = 0, k;
-	int		 has_mtime = 0, rc;
+	int		 has_mtime = 0, has_attr = 0, rc;
 
 	FS_BEGIN(req, resp, m, j);
 	if (h_fs_need_ino(j, JF_INO, &ino, resp) != 0 ||
@@ -344,6 +345,19 @@ meta_h_fs_commit(struct httpd_req *req, struct httpd_resp *resp)
 		has_mtime = 1;
 	else if (rc != -ENOENT) {
 		h_fs_bad_field(resp, JF_MTIME);
+		return;
+	}
+	/* root's deferred attributes, folded into this write */
+	if ((rc = json_get_object(j, JF_ATTR, &ao)) == 0) {
+		if (h_fs_get_setattr(ao, &sa, resp) != 0)
+			return;
+		if ((sa.valid & ~NS_COMMIT_SET) != 0) {
+			h_fs_bad_field(resp, JF_ATTR);
+			return;
+		}
+		has_attr = 1;
+	} else if (rc != -ENOENT) {
+		h_fs_bad_field(resp, JF_ATTR);
 		return;
 	}
 	if (json_get_array(j, JF_CHUNKS, &arr) != 0 || !cJSON_IsArray(arr) ||
@@ -365,7 +379,8 @@ meta_h_fs_commit(struct httpd_req *req, struct httpd_resp *resp)
 		memcpy(in[n].id, id, BLOCKID_BUFSZ);
 		n++;
 	}
-	rc = ns_commit(m->ns, ino, session, size, has_mtime, mtime, in, n, &a);
+	rc = ns_commit_attr(m->ns, ino, session, size, has_mtime, mtime, in, n,
+	    has_attr ? &sa : NULL, &a);
 	if (rc == 0 && m->cluster != NULL) {
 		/* where the client stored each block */
 		cJSON_ArrayForEach(e, arr) {

@@ -217,6 +217,17 @@ int	 ns_release(struct ns *, uint64_t ino, uint64_t fh, uint64_t session);
 int	 ns_commit(struct ns *, uint64_t ino, uint64_t session, uint64_t size,
 	    int has_mtime, int64_t mtime, const struct ns_chunk_in *,
 	    size_t nchunks, struct ns_attr *);
+/* The setattr fields a commit may carry (the mtime is the commit's own). */
+#define NS_COMMIT_SET	(NS_SET_MODE | NS_SET_UID | NS_SET_GID | \
+			 NS_SET_ATIME | NS_SET_ATIME_NOW)
+/* ns_commit that also applies sa (NULL: none; only NS_COMMIT_SET bits,
+ * else EINVAL) in the same store write, as ns_setattr does with root's
+ * authority: mode keeps the file type, uid/gid without mode clear S_ISUID
+ * (and S_ISGID when S_IXGRP).  On any error nothing changes. */
+int	 ns_commit_attr(struct ns *, uint64_t ino, uint64_t session,
+	    uint64_t size, int has_mtime, int64_t mtime,
+	    const struct ns_chunk_in *, size_t nchunks,
+	    const struct ns_setattr *sa, struct ns_attr *);
 
 /* ---- for meta-cluster and the status page -------------------------------- */
 

@@ -20,6 +20,61 @@
 
 /* ---- attributes ---------------------------------------------------------- */
 
+/*
+ * The owner, mode and times that sa asks for, with c's authority, computed
+ * into *n (a copy of *ip on entry): setattr's rules, kept here once for
+ * setattr and commit.  mode keeps ip's file type; a uid or gid change
+ * without a mode clears S_ISUID of a non-directory, and S_ISGID when
+ * S_IXGRP is set.  Size is not handled here.  Returns 0, -EPERM or -EACCES
+ * (then *n is garbage and nothing may be written).
+ */
+static int
+attr_compute(const struct inode *ip, const struct ns_setattr *sa,
+    const struct ns_cred *c, int64_t now, struct inode *n)
+{
+	uint32_t	 m;
+	int		 owner = c->uid == 0 || c->uid == ip->uid;
+
+	if (sa->valid & NS_SET_UID) {
+		if (c->uid != 0 && (sa->uid != ip->uid || c->uid != ip->uid))
+			return -EPERM;
+		n->uid = sa->uid;
+	}
+	if (sa->valid & NS_SET_GID) {
+		if (c->uid != 0 && (c->uid != ip->uid ||
+		    (sa->gid != ip->gid && !ns_in_group(c, sa->gid))))
+			return -EPERM;
+		n->gid = sa->gid;
+	}
+	if (sa->valid & NS_SET_MODE) {
+		if (!owner)
+			return -EPERM;
+		m = sa->mode & 07777;
+		if (c->uid != 0 && !ns_in_group(c, n->gid))
+			m &= ~(uint32_t)S_ISGID;
+		n->mode = (ip->mode & S_IFMT) | m;
+	} else if ((sa->valid & (NS_SET_UID | NS_SET_GID)) && !ns_is_dir(ip)) {
+		n->mode &= ~(uint32_t)S_ISUID;
+		if (n->mode & S_IXGRP)
+			n->mode &= ~(uint32_t)S_ISGID;
+	}
+	if (((sa->valid & NS_SET_ATIME) || (sa->valid & NS_SET_MTIME)) &&
+	    !owner)
+		return -EPERM;
+	if ((sa->valid & (NS_SET_ATIME_NOW | NS_SET_MTIME_NOW)) && !owner &&
+	    !ns_may_write(c, ip))
+		return -EACCES;
+	if (sa->valid & NS_SET_ATIME)
+		n->atime = sa->atime;
+	if (sa->valid & NS_SET_ATIME_NOW)
+		n->atime = now;
+	if (sa->valid & NS_SET_MTIME)
+		n->mtime = sa->mtime;
+	if (sa->valid & NS_SET_MTIME_NOW)
+		n->mtime = now;
+	return 0;
+}
+
 int
 ns_setattr(struct ns *ns, uint64_t ino, const struct ns_setattr *sa,
     const struct ns_cred *cred, struct ns_attr *attr)
@@ -27,64 +82,17 @@ ns_setattr(struct ns *ns, uint64_t ino, const struct ns_setattr *sa,
 	struct ns_batch	 b = { NULL, 0, 0 };
 	const struct ns_cred *c = ns_cred_or_root(cred);
 	struct inode	*ip, n;
-	uint32_t	 m;
 	int64_t		 now = ns_now();
-	int		 owner, rc = 0;
+	int		 rc = 0;
 
 	pthread_mutex_lock(&ns->mu);
 	if ((ip = ns_inode_get(ns, ino)) == NULL) {
 		rc = -ENOENT;
 		goto out;
 	}
-	owner = c->uid == 0 || c->uid == ip->uid;
 	n = *ip;
-	if (sa->valid & NS_SET_UID) {
-		if (c->uid != 0 && (sa->uid != ip->uid || c->uid != ip->uid)) {
-			rc = -EPERM;
-			goto out;
-		}
-		n.uid = sa->uid;
-	}
-	if (sa->valid & NS_SET_GID) {
-		if (c->uid != 0 && (c->uid != ip->uid ||
-		    (sa->gid != ip->gid && !ns_in_group(c, sa->gid)))) {
-			rc = -EPERM;
-			goto out;
-		}
-		n.gid = sa->gid;
-	}
-	if (sa->valid & NS_SET_MODE) {
-		if (!owner) {
-			rc = -EPERM;
-			goto out;
-		}
-		m = sa->mode & 07777;
-		if (c->uid != 0 && !ns_in_group(c, n.gid))
-			m &= ~(uint32_t)S_ISGID;
-		n.mode = (ip->mode & S_IFMT) | m;
-	} else if ((sa->valid & (NS_SET_UID | NS_SET_GID)) && !ns_is_dir(ip)) {
-		n.mode &= ~(uint32_t)S_ISUID;
-		if (n.mode & S_IXGRP)
-			n.mode &= ~(uint32_t)S_ISGID;
-	}
-	if (((sa->valid & NS_SET_ATIME) || (sa->valid & NS_SET_MTIME)) &&
-	    !owner) {
-		rc = -EPERM;
+	if ((rc = attr_compute(ip, sa, c, now, &n)) != 0)
 		goto out;
-	}
-	if ((sa->valid & (NS_SET_ATIME_NOW | NS_SET_MTIME_NOW)) && !owner &&
-	    !ns_may_write(c, ip)) {
-		rc = -EACCES;
-		goto out;
-	}
-	if (sa->valid & NS_SET_ATIME)
-		n.atime = sa->atime;
-	if (sa->valid & NS_SET_ATIME_NOW)
-		n.atime = now;
-	if (sa->valid & NS_SET_MTIME)
-		n.mtime = sa->mtime;
-	if (sa->valid & NS_SET_MTIME_NOW)
-		n.mtime = now;
 	if (sa->valid & NS_SET_SIZE) {
 		if (ns_is_dir(ip)) {
 			rc = -EISDIR;
@@ -315,14 +323,26 @@ ns_commit(struct ns *ns, uint64_t ino, uint64_t session, uint64_t size,
     int has_mtime, int64_t mtime, const struct ns_chunk_in *chunks,
     size_t nchunks, struct ns_attr *attr)
 {
+	return ns_commit_attr(ns, ino, session, size, has_mtime, mtime, chunks,
+	    nchunks, NULL, attr);
+}
+
+int
+ns_commit_attr(struct ns *ns, uint64_t ino, uint64_t session, uint64_t size,
+    int has_mtime, int64_t mtime, const struct ns_chunk_in *chunks,
+    size_t nchunks, const struct ns_setattr *sa, struct ns_attr *attr)
+{
 	struct ns_batch	 b = { NULL, 0, 0 };
 	struct ns_chunk_in *sorted = NULL;
 	struct chunk	*cv = NULL, old;
 	struct inode	*ip, n;
 	uint64_t	 B = ns->conf.block_size, newsize;
+	int64_t		 now = ns_now();
 	size_t		 i;
 	int		 rc = 0;
 
+	if (sa != NULL && (sa->valid & ~NS_COMMIT_SET) != 0)
+		return -EINVAL;
 	if (!ns_session_ok(ns, session))
 		return -ESRCH;
 	if (size > (uint64_t)INT64_MAX)
@@ -358,9 +378,13 @@ ns_commit(struct ns *ns, uint64_t ino, uint64_t session, uint64_t size,
 		cv[i].len = sorted[i].len;
 	}
 	n = *ip;
+	/* as root: a mount folds only root's deferred changes in here */
+	if (sa != NULL && (rc = attr_compute(ip, sa, ns_cred_or_root(NULL),
+	    now, &n)) != 0)
+		goto out;
 	n.size = newsize;
-	n.mtime = has_mtime ? mtime : ns_now();
-	n.ctime = ns_now();
+	n.mtime = has_mtime ? mtime : now;
+	n.ctime = now;
 	/* chunks first, the size last: see nsstore.c on split commits */
 	for (i = 0; i < nchunks; i++)
 		ns_put_chunk(&b, ino, &cv[i]);
@@ -376,6 +400,10 @@ ns_commit(struct ns *ns, uint64_t ino, uint64_t session, uint64_t size,
 		}
 		ns_chunk_ref(ns, ip, &cv[i], 1);
 	}
+	ip->mode = n.mode;
+	ip->uid = n.uid;
+	ip->gid = n.gid;
+	ip->atime = n.atime;
 	ip->size = n.size;
 	ip->mtime = n.mtime;
 	ip->ctime = n.ctime;

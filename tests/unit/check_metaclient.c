@@ -4,7 +4,8 @@
  * following a standby's 307 to the leader, failing over past a dead
  * address, bounded retries (a standby with no leader ends in ETIMEDOUT,
  * never EAGAIN), error bodies decoded to errno without retrying, malformed
- * answers, and the base64 of xattr values.
+ * answers, the base64 of xattr values, and that commit's "attr" is
+ * encoded exactly as setattr's fields.
  */
 #include "config.h"
 
@@ -32,6 +33,7 @@ struct fake {
 	char		 leader[64];	/* standby: where to send clients */
 	int		 mode;		/* FAKE_* */
 	int		 calls;
+	cJSON		*last;		/* the last request's body */
 };
 
 enum { FAKE_LEADER, FAKE_STANDBY, FAKE_NOLEADER, FAKE_BADATTR };
@@ -67,6 +69,8 @@ h_any(struct httpd_req *req, struct httpd_resp *resp)
 	cJSON		*o;
 
 	__atomic_add_fetch(&f->calls, 1, __ATOMIC_SEQ_CST);
+	cJSON_Delete(f->last);
+	f->last = cJSON_Duplicate(j, 1);
 	if (f->mode == FAKE_STANDBY) {
 		(void)httpd_resp_header(resp, HTTP_HDR_LEADER, f->leader);
 		httpd_resp_error(resp, EIO, "not the leader");
@@ -133,6 +137,7 @@ static void
 fake_stop(struct fake *f)
 {
 	httpd_stop(f->h);
+	cJSON_Delete(f->last);
 	free(f);
 }
 
@@ -320,6 +325,85 @@ START_TEST(test_xattr_base64)
 }
 END_TEST
 
+/* The last body's fields other than ino and caller (setattr's fields). */
+static cJSON *
+setattr_fields(const struct fake *f)
+{
+	cJSON	*o = cJSON_Duplicate(f->last, 1);
+
+	cJSON_DeleteItemFromObject(o, JF_INO);
+	cJSON_DeleteItemFromObject(o, JF_CALLER);
+	return o;
+}
+
+START_TEST(test_commit_attr_encoded)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 2000);
+	struct mc_setattr	 s = { 0 };
+	struct mc_attr		 a;
+	const cJSON		*ao;
+	cJSON			*want;
+	int64_t			 mt = 0;
+	int			 calls;
+
+	s.set = MC_SET_MODE | MC_SET_UID | MC_SET_GID | MC_SET_ATIME;
+	s.mode = 04640;
+	s.uid = 4000000000u;
+	s.gid = 6;
+	s.atime = -3;
+	ck_assert_int_eq(mc_setattr(mc, NULL, 7, &s, &a), 0);
+	want = setattr_fields(l);
+	ck_assert_int_eq(cJSON_GetArraySize(want), 4);
+	ck_assert_int_eq(mc_commit_attr(mc, 7, 10, 99, NULL, 0, &s, &a), 0);
+	ck_assert_int_eq(json_get_object(l->last, JF_ATTR, &ao), 0);
+	ck_assert(cJSON_Compare(ao, want, 1));
+	ck_assert_int_eq(json_get_i64(l->last, JF_MTIME, &mt), 0);
+	ck_assert_int_eq(mt, 99);
+	cJSON_Delete(want);
+	/* "now" as setattr sends it */
+	s.set = MC_SET_ATIME_NOW;
+	ck_assert_int_eq(mc_setattr(mc, NULL, 7, &s, &a), 0);
+	want = setattr_fields(l);
+	ck_assert_int_eq(mc_commit_attr(mc, 7, 10, -1, NULL, 0, &s, &a), 0);
+	ck_assert_int_eq(json_get_object(l->last, JF_ATTR, &ao), 0);
+	ck_assert(cJSON_Compare(ao, want, 1));
+	ck_assert_str_eq(cJSON_GetObjectItem(ao, JF_ATIME)->valuestring,
+	    JF_TIME_NOW);
+	cJSON_Delete(want);
+	/* nothing to set: no "attr" at all, as mc_commit */
+	s.set = 0;
+	ck_assert_int_eq(mc_commit_attr(mc, 7, 10, -1, NULL, 0, &s, &a), 0);
+	ck_assert_int_eq(json_get_object(l->last, JF_ATTR, &ao), -ENOENT);
+	ck_assert_int_eq(mc_commit(mc, 7, 10, -1, NULL, 0, &a), 0);
+	ck_assert_int_eq(json_get_object(l->last, JF_ATTR, &ao), -ENOENT);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
+/* Fields a commit cannot carry: EINVAL, nothing sent. */
+START_TEST(test_commit_attr_refused)
+{
+	static const unsigned bad[] = { MC_SET_SIZE, MC_SET_MTIME,
+	    MC_SET_MTIME_NOW, MC_SET_MODE | MC_SET_SIZE, 0x100u };
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 2000);
+	struct mc_setattr	 s = { 0 };
+	struct mc_attr		 a;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s.set = bad[i];
+		ck_assert_int_eq(mc_commit_attr(mc, 7, 10, -1, NULL, 0, &s,
+		    &a), -EINVAL);
+	}
+	ck_assert_int_eq(__atomic_load_n(&l->calls, __ATOMIC_SEQ_CST), 0);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
 static Suite *
 metaclient_suite(void)
 {
@@ -332,6 +416,7 @@ metaclient_suite(void)
 	tcase_add_test(tc, test_follows_redirect);
 	tcase_add_test(tc, test_fails_over_dead_address);
 	tcase_add_test(tc, test_xattr_base64);
+	tcase_add_test(tc, test_commit_attr_encoded);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, setup, NULL);
@@ -340,6 +425,7 @@ metaclient_suite(void)
 	tcase_add_test(tc, test_bounded_when_all_dead);
 	tcase_add_test(tc, test_bounded_without_leader);
 	tcase_add_test(tc, test_bad_answer);
+	tcase_add_test(tc, test_commit_attr_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -839,6 +839,83 @@ reload(uint64_t *next, struct ns_batch *cleanup)
 	return n2;
 }
 
+/* A commit's "attr": applied as setattr by root would, in the commit's one
+ * store write, and what a reload from the store finds. */
+START_TEST(test_commit_attrs)
+{
+	struct ns_batch	 cleanup = { NULL, 0, 0 };
+	struct ns_attr	 a;
+	struct ns_setattr sa;
+	struct ns_chunk_in c;
+	struct ns	*n2;
+	uint64_t	 f, g, next;
+	size_t		 commits;
+
+	f = mk(ROOT, "f", 0644);
+	memset(&c, 0, sizeof(c));
+	c.len = 100;
+	memcpy(c.id, ID_A, 65);
+	memset(&sa, 0, sizeof(sa));
+	sa.valid = NS_SET_MODE | NS_SET_UID | NS_SET_GID | NS_SET_ATIME;
+	sa.mode = S_IFDIR | 06750;	/* the type bits are the file's */
+	sa.uid = 10;
+	sa.gid = 20;
+	sa.atime = 555;
+	commits = F.commits;
+	ck_assert_int_eq(ns_commit_attr(N, f, 1, 100, 1, 777, &c, 1, &sa, &a),
+	    0);
+	ck_assert_uint_eq(F.commits, commits + 1);	/* one store write */
+	ck_assert_str_eq(F.last_last_key, ikey(f));
+	ck_assert_uint_eq(a.mode, S_IFREG | 06750);	/* mode set: kept */
+	ck_assert_uint_eq(a.uid, 10);
+	ck_assert_uint_eq(a.gid, 20);
+	ck_assert_int_eq(a.atime, 555);
+	ck_assert_int_eq(a.mtime, 777);
+	ck_assert_uint_eq(a.size, 100);
+	ck_assert_int_eq(F.refs[0], 1);
+	a = attr(f);
+	ck_assert_uint_eq(a.mode, S_IFREG | 06750);
+	ck_assert_uint_eq(a.uid, 10);
+	ck_assert_int_eq(a.atime, 555);
+	/* uid without mode clears S_ISUID, and S_ISGID with S_IXGRP */
+	memset(&sa, 0, sizeof(sa));
+	sa.valid = NS_SET_UID;
+	sa.uid = 11;
+	ck_assert_int_eq(ns_commit_attr(N, f, 1, 100, 0, 0, NULL, 0, &sa, &a),
+	    0);
+	ck_assert_uint_eq(a.mode, S_IFREG | 0750);
+	ck_assert_uint_eq(a.uid, 11);
+	ck_assert_uint_eq(a.gid, 20);
+	ck_assert_int_eq(a.atime, 555);
+	/* gid without mode, no S_IXGRP: S_ISGID (mandatory locking) stays */
+	g = mk(ROOT, "g", 06740);
+	sa.valid = NS_SET_GID | NS_SET_ATIME_NOW;
+	sa.gid = 30;
+	ck_assert_int_eq(ns_commit_attr(N, g, 1, 0, 0, 0, NULL, 0, &sa, &a),
+	    0);
+	ck_assert_uint_eq(a.mode, S_IFREG | 02740);
+	ck_assert_uint_eq(a.gid, 30);
+	ck_assert_int_eq(a.atime, a.ctime);		/* "now" */
+	/* no attr at all: as ns_commit */
+	ck_assert_int_eq(ns_commit_attr(N, g, 1, 5, 0, 0, NULL, 0, NULL, &a),
+	    0);
+	ck_assert_uint_eq(a.mode, S_IFREG | 02740);
+	ck_assert_uint_eq(a.size, 5);
+	/* the store has them */
+	n2 = reload(&next, &cleanup);
+	ns_batch_release(&cleanup);
+	ck_assert_int_eq(ns_getattr(n2, f, &a), 0);
+	ck_assert_uint_eq(a.mode, S_IFREG | 0750);
+	ck_assert_uint_eq(a.size, 100);
+	ck_assert_int_eq(ns_getattr(n2, g, &a), 0);
+	ck_assert_uint_eq(a.mode, S_IFREG | 02740);
+	ns_free(n2);
+	ck_assert(strstr(kv_get(ikey(f))->val, "\"uid\":11") != NULL);
+	ck_assert(strstr(kv_get(ikey(f))->val, "\"gid\":20") != NULL);
+	ck_assert(strstr(kv_get(ikey(f))->val, "\"atime\":\"555\"") != NULL);
+}
+END_TEST
+
 START_TEST(test_load)
 {
 	struct ns_batch	 cleanup = { NULL, 0, 0 };
@@ -1095,6 +1172,57 @@ START_TEST(test_errors_commit)
 }
 END_TEST
 
+/* Bad attrs in a commit: EINVAL and nothing changes, in memory or store. */
+START_TEST(test_errors_commit_attrs)
+{
+	static const unsigned bad[] = { NS_SET_SIZE, NS_SET_MTIME,
+	    NS_SET_MTIME_NOW, NS_SET_MODE | NS_SET_SIZE, 0x100u };
+	struct ns_attr	 a, before;
+	struct ns_setattr sa;
+	struct ns_chunk_in c;
+	uint64_t	 f;
+	size_t		 i, commits;
+	char		*rec;
+
+	f = mk(ROOT, "f", 04755);
+	memset(&c, 0, sizeof(c));
+	c.len = 10;
+	memcpy(c.id, ID_A, 65);
+	before = attr(f);
+	rec = xstrdup(kv_get(ikey(f))->val);
+	commits = F.commits;
+	memset(&sa, 0, sizeof(sa));
+	sa.mode = 0600;
+	sa.uid = 5;
+	sa.size = 1;
+	sa.mtime = 9;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sa.valid = bad[i] | NS_SET_UID;
+		ck_assert_int_eq(ns_commit_attr(N, f, 1, 10, 0, 0, &c, 1, &sa,
+		    &a), -EINVAL);
+	}
+	/* the commit's own errors with attrs: nothing applied either */
+	sa.valid = NS_SET_UID;
+	ck_assert_int_eq(ns_commit_attr(N, f, 1, 5, 0, 0, &c, 1, &sa, &a),
+	    -EINVAL);
+	ck_assert_int_eq(ns_commit_attr(N, 999, 1, 10, 0, 0, &c, 1, &sa, &a),
+	    -ENOENT);
+	F.dead_session = 9;
+	ck_assert_int_eq(ns_commit_attr(N, f, 9, 10, 0, 0, &c, 1, &sa, &a),
+	    -ESRCH);
+	ck_assert_uint_eq(F.commits, commits);
+	a = attr(f);
+	ck_assert_uint_eq(a.mode, before.mode);
+	ck_assert_uint_eq(a.mode, S_IFREG | 04755);
+	ck_assert_uint_eq(a.uid, before.uid);
+	ck_assert_uint_eq(a.size, 0);
+	ck_assert_int_eq(a.ctime, before.ctime);
+	ck_assert_int_eq(F.refs[0], 0);
+	ck_assert_str_eq(kv_get(ikey(f))->val, rec);
+	free(rec);
+}
+END_TEST
+
 START_TEST(test_errors_open)
 {
 	struct ns_attr	 a;
@@ -1332,6 +1460,7 @@ ns_suite(void)
 	tcase_add_test(tc, test_link_unlink);
 	tcase_add_test(tc, test_setattr);
 	tcase_add_test(tc, test_truncate_and_commit);
+	tcase_add_test(tc, test_commit_attrs);
 	tcase_add_test(tc, test_readdir);
 	tcase_add_test(tc, test_readdir_exact);
 	tcase_add_test(tc, test_rename_basic);
@@ -1353,6 +1482,7 @@ ns_suite(void)
 	tcase_add_test(tc, test_errors_sticky_and_perm);
 	tcase_add_test(tc, test_errors_setattr);
 	tcase_add_test(tc, test_errors_commit);
+	tcase_add_test(tc, test_errors_commit_attrs);
 	tcase_add_test(tc, test_errors_open);
 	tcase_add_test(tc, test_errors_xattr);
 	tcase_add_test(tc, test_errors_store_fails);

@@ -249,7 +249,15 @@ START_TEST(test_load_roundtrip)
 		c[i].len = B;
 		snprintf(c[i].id, sizeof(c[i].id), "%064zx", i + 1);
 	}
-	ck_assert_int_eq(ns_commit(a.ns, f, 1, 600 * B, 0, 0, c, 300, &at), 0);
+	/* with a tar's deferred attributes, which go with the inode (last) */
+	memset(&sa, 0, sizeof(sa));
+	sa.valid = NS_SET_MODE | NS_SET_UID | NS_SET_GID | NS_SET_ATIME;
+	sa.mode = 04711;
+	sa.uid = 123;
+	sa.gid = 456;
+	sa.atime = -42;
+	ck_assert_int_eq(ns_commit_attr(a.ns, f, 1, 600 * B, 1, 987654321, c,
+	    300, &sa, &at), 0);
 	free(c);
 	ck_assert_int_eq(etcd_range(a.etcd, EK_CHUNK, NULL, 0, 0, 1, &res,
 	    err, sizeof(err)), 0);
@@ -287,6 +295,11 @@ START_TEST(test_load_roundtrip)
 	ck_assert_uint_eq(at.size, 600 * B);
 	ck_assert_uint_eq(at.nlink, 2);
 	ck_assert_uint_eq(at.blocks, 300 * B / 512);
+	ck_assert_uint_eq(at.mode, S_IFREG | 04711);
+	ck_assert_uint_eq(at.uid, 123);
+	ck_assert_uint_eq(at.gid, 456);
+	ck_assert_int_eq(at.atime, -42);
+	ck_assert_int_eq(at.mtime, 987654321);
 	/* the orphan survived with its handle; its release reclaims it */
 	ck_assert_int_eq(ns_getattr(fresh, f + 1, &at), 0);
 	ck_assert_uint_eq(at.nlink, 0);

@@ -1,11 +1,12 @@
 #!/bin/bash
 # fuse/attrs: root's chmod, chown and utimes of a file this mount created and
-# still holds open wait for its close and go in one setattr (writer.c, point
-# 6).  Checks that the writing mount shows them at once, that a second mount
+# still holds open wait for its close and go inside its commit, or in one
+# setattr when there is nothing to commit (writer.c, point 6).  Checks that the writing mount shows them at once, that a second mount
 # sees exactly them after close (or fsync), that a write after utimes moves
 # mtime on, that chown clears setuid, that hard links and truncates keep
 # nlink and size right, that a non-root caller's errors still come from the
-# call itself, and that a tar-like file costs fewer metaserver requests.
+# call itself, and that a tar-like file costs fewer metaserver requests and
+# etcd writes: no setattr at all, create and commit only.
 # TIMEOUT: 300
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/cluster.sh"
@@ -147,14 +148,23 @@ os.close(fd)"
 ok_eq "nobody: its own chmod is stored" "600 65534" \
     "$(st "$B/d/n2" | cut -d' ' -f1-2)"
 
-# ---- round trips: a tar-like file costs at most 9 metaserver requests ------
+# ---- round trips: a tar-like file costs at most 6 metaserver requests ------
 fs_requests() {
 	curl -s "$(meta_url m1 /metrics)" |
 	    awk '/^minidfs_meta_requests_total\{kind="fs"\}/ {print $2}'
 }
+# setattr requests the metaserver logged (one httpd line per request)
+setattrs() { grep -c ' POST /v1/fs/setattr ' "$CLUSTER_DIR/m1/log"; }
+# etcd writes: raft proposals committed (each txn is one)
+etcd_writes() {
+	curl -s "http://$ETCD_EP/metrics" |
+	    awk '/^etcd_server_proposals_committed_total/ {print $2}'
+}
 mkdir "$A/t"
 stat "$A/t" >/dev/null
 r0=$(fs_requests)
+s0=$(setattrs)
+w0=$(etcd_writes)
 python3 -c "
 import os
 for i in range(50):
@@ -165,9 +175,17 @@ for i in range(50):
     os.fchmod(fd, 0o640)
     os.close(fd)"
 r1=$(fs_requests)
+s1=$(setattrs)
+w1=$(etcd_writes)
 per=$(( (r1 - r0) / 50 ))
-ok "metaserver requests per tar-like file: $per (at most 9; 11 without deferring)" \
-    test "$per" -le 9
+ok "metaserver requests per tar-like file: $per (at most 6; 7 with a separate setattr, 11 without deferring)" \
+    test "$per" -le 6
+ok_eq "no setattr request for tar-like files ending in close" 0 \
+    "$((s1 - s0))"
+# create + commit = 2; a background write (a lease grant, a repair) may
+# add a few, but not one per file as a setattr did (3 per file)
+ok "etcd writes per tar-like file: $(( (w1 - w0) * 100 / 50 ))/100 (2 + noise; 3 with a separate setattr)" \
+    test $(( (w1 - w0) * 100 / 50 )) -lt 250
 ok_eq "all 50 stored with their attributes" 50 "$(for i in $(seq 0 49); do
     st "$B/t/f$i"; done | grep -c '^640 7 8 2000000000 ')"
 

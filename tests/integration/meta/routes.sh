@@ -265,6 +265,32 @@ ok_eq "commit a chunk past the size: 400" 400 "$(st commit \
     "{\"ino\":\"$N\",\"session\":\"$S\",\"size\":\"1\",\"chunks\":[{\"index\":\"9\",\"id\":\"$ID\",\"len\":\"2\"}]}")"
 ok_eq "commit without chunks: 400" 400 "$(st commit \
     "{\"ino\":\"$N\",\"session\":\"$S\",\"size\":\"1\"}")"
+# commit with "attr": root's deferred attributes in the same write
+cattr() {
+	st commit "{\"ino\":\"$N\",\"session\":\"$S\",\"size\":\"1\",\"chunks\":[],\"attr\":$1}"
+}
+ok_eq "commit attr: a string is 400" 400 "$(cattr '"x"')"
+ok_eq "commit attr: an array is 400" 400 "$(cattr '[]')"
+ok_eq "commit attr: mode not a number is 400" 400 "$(cattr '{"mode":"x"}')"
+ok_eq "commit attr: uid past 32 bits is 400" 400 "$(cattr '{"uid":4294967296}')"
+ok_eq "commit attr: gid negative is 400" 400 "$(cattr '{"gid":-1}')"
+ok_eq "commit attr: bad atime is 400" 400 "$(cattr '{"atime":"soon"}')"
+ok_eq "commit attr: size is 400" 400 "$(cattr '{"uid":9,"size":"5"}')"
+ok_eq "commit attr: size: EINVAL" EINVAL "$(err)"
+ok_eq "commit attr: mtime is 400" 400 "$(cattr '{"uid":9,"mtime":"5"}')"
+st getattr "{\"ino\":\"$N\"}" >/dev/null
+ok_eq "the refused commits changed nothing" "33188 0 0 4194306" \
+    "$(j '"\(.attr.mode) \(.attr.uid) \(.attr.gid) \(.attr.size)"')"
+ok_eq "commit attr" 200 "$(cattr '{"mode":18925,"uid":7,"gid":8,"atime":"-5"}')"
+ok_eq "commit attr: applied (type kept, setuid kept with mode)" \
+    "35309 7 8 -5 4194306" \
+    "$(j '"\(.attr.mode) \(.attr.uid) \(.attr.gid) \(.attr.atime) \(.attr.size)"')"
+ok_eq "commit attr: uid without mode" 200 "$(cattr '{"uid":9}')"
+ok_eq "commit attr: uid without mode clears setuid" "33261 9" \
+    "$(j '"\(.attr.mode) \(.attr.uid)"')"
+ok_eq "commit attr: in the inode record" "33261 9 8 -5" \
+    "$(etcd_get "fs/i/$(printf %016x "$N")" |
+    jq -r '"\(.mode) \(.uid) \(.gid) \(.atime)"')"
 # an unlinked file lives while open
 ok_eq "unlink the open file" 200 "$(st unlink '{"parent":"1","name":"n"}')"
 ok_eq "it is still there (orphan)" 0 "$(st getattr "{\"ino\":\"$N\"}" >/dev/null;
