@@ -32,8 +32,12 @@ fuse_cluster_start
 chmod 755 "$CLUSTER_DIR"	# nobody checks allow_other through it
 
 # ---- make install, seen at /usr/local/bin in this namespace only ----------
-BINDIR=$(make -s --no-print-directory -C "$top_builddir" -f Makefile -f - \
-    fstab-print-bindir <<<'fstab-print-bindir: ; @echo $(bindir)' | tail -n 1)
+# (under `make check` the parent's MAKEFLAGS would add "Entering/Leaving
+# directory" lines, so the answer is picked out by its tag)
+BINDIR=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory \
+    -C "$top_builddir" -f Makefile -f - fstab-print-bindir \
+    <<<'fstab-print-bindir: ; @echo "bindir=$(bindir)"' |
+    sed -n 's/^bindir=//p' | tail -n 1)
 if [ "$BINDIR" != /usr/local/bin ]; then
 	tap_skip "bindir is $BINDIR; this test overlays /usr/local/bin only"
 	tap_done
