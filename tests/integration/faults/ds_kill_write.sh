@@ -2,15 +2,15 @@
 # faults/ds_kill_write: kill -9 one dataserver of four (R=3) while a large
 # file is written through the mount.  The cp and the sync succeed, a second
 # mount reads the file back with the right sha256, and fsck reports every
-# chunk at 3 replicas again within 60 s (the time it took is a diagnostic).
-# The file is 200 MiB (not 1 GiB) to keep the script under ~90 s on 2 cores.
-# TIMEOUT: 300
+# chunk at 3 replicas again within 120 s (the time it took is a diagnostic).
+# The file is 1 GiB, as issue #6 asks (about 2 min on 2 cores).
+# TIMEOUT: 600
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/cluster.sh"
 . "$top_srcdir/tests/integration/fuse/lib.sh"
 . "$top_srcdir/tests/integration/faults/lib.sh"
 
-SIZE=$((200 * 1024 * 1024))
+SIZE=$((1024 * 1024 * 1024))
 faults_cluster_start
 A=$CLUSTER_DIR/mnt-a
 B=$CLUSTER_DIR/mnt-b
@@ -38,7 +38,7 @@ VICTIM=ds2
 ) &
 KILLER=$!
 T0=$(date +%s)
-ok "cp of the 200 MiB file succeeds while $VICTIM is killed" \
+ok "cp of the 1 GiB file succeeds while $VICTIM is killed" \
     cp "$CLUSTER_DIR/src" "$A/big"
 ok "sync of the file succeeds" sync "$A/big"
 T1=$(date +%s)
@@ -52,12 +52,12 @@ tap_diag "writing took $((T1 - T0)) s"
 ok "$VICTIM is dead" sh -c "! kill -0 ${DS_PID[$VICTIM]} 2>/dev/null"
 
 # every chunk back at 3 replicas on the three live dataservers
-TOOK=$(wait_fsck_clean 60)
-ok "fsck is clean again within 60 s of the write" test "$TOOK" != never
+TOOK=$(wait_fsck_clean 120)
+ok "fsck is clean again within 120 s of the write" test "$TOOK" != never
 K=$(cat "$CLUSTER_DIR/killed-at" 2>/dev/null || date +%s.%N)
 tap_diag "back to R=3 replicas ${TOOK} s after the write ended," \
     "$(echo "$K $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }') s after the kill"
-ok_eq "fsck checked 50 chunks" 50 \
+ok_eq "fsck checked 256 chunks" 256 \
     "$(jq -r .healthy_chunks "$CLUSTER_DIR/adm.out")"
 
 # the replicas the dead node held were made again on the live ones
