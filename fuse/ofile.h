@@ -71,6 +71,7 @@ struct ofile {
 	int64_t		 pend_ctime;	/* ns of the last deferred change */
 	struct mc_attr	 base;		/* the metaserver's, as of base_gen */
 	uint64_t	 base_gen;	/* fs->names_gen read before asking */
+	int64_t		 base_at;	/* CLOCK_MONOTONIC ns of the answer */
 	int		 base_valid;
 };
 

@@ -181,11 +181,21 @@ void
 mdfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mdfs	*fs = mdfs_of(req);
+	struct ofile	*of;
 	struct mc_attr	 a;
 	struct stat	 st;
-	int		 rc;
+	int		 rc = -ENOENT;
 
-	if ((rc = mc_getattr(fs->mc, ino, &a)) != 0) {
+	/* A file this mount created and holds open: what the metaserver
+	 * answered less than attr_timeout ago is as good as the kernel's
+	 * cache (tar's fchown makes the kernel ask, for its killpriv). */
+	if (fs->attr_timeout > 0 &&
+	    (of = inodes_get(fs->inodes, ino)) != NULL) {
+		rc = writer_recent_attr(of, &a,
+		    (int64_t)(fs->attr_timeout * 1e9));
+		inodes_put(fs->inodes, of);
+	}
+	if (rc != 0 && (rc = mc_getattr(fs->mc, ino, &a)) != 0) {
 		mdfs_reply_err(req, rc);
 		return;
 	}

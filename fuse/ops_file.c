@@ -53,9 +53,7 @@ attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
 		ofile_map_invalidate(of);
 		if (created) {
 			of->created = 1;
-			of->base = *a;
-			of->base_gen = ngen;
-			of->base_valid = 1;
+			writer_set_base(of, a, ngen);
 			/* a new file has no chunks: no map to fetch */
 			free(of->map);
 			of->map = NULL;

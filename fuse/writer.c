@@ -540,13 +540,15 @@ writer_write(struct ofile *of, uint64_t off, const char *buf, size_t n,
 	return (ssize_t)n;
 }
 
-/* With of->lock held: a is what the metaserver answered about the file,
- * asked with fs->names_gen at ngen. */
-static void
-set_base(struct ofile *of, const struct mc_attr *a, uint64_t ngen)
+void
+writer_set_base(struct ofile *of, const struct mc_attr *a, uint64_t ngen)
 {
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	of->base = *a;
 	of->base_gen = ngen;
+	of->base_at = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	of->base_valid = 1;
 }
 
@@ -606,7 +608,7 @@ writer_flush(struct ofile *of)
 		else {
 			pend_done(of, pseq, pend.set);
 			if (!commit)
-				set_base(of, &attr, ngen);
+				writer_set_base(of, &attr, ngen);
 		}
 	}
 	while (of->uploading > 0)
@@ -677,7 +679,7 @@ writer_flush(struct ofile *of)
 	    __ATOMIC_SEQ_CST);
 	if (attr.size > of->size)
 		of->size = attr.size;
-	set_base(of, &attr, ngen);
+	writer_set_base(of, &attr, ngen);
 	pend_done(of, pseq, MC_SET_MTIME | fold);	/* went with the commit */
 	ofile_map_invalidate(of);
 out:
@@ -790,12 +792,23 @@ writer_defer_attr(struct ofile *of, const struct mc_setattr *s)
 int
 writer_base_attr(struct ofile *of, struct mc_attr *a)
 {
+	return writer_recent_attr(of, a, INT64_MAX);
+}
+
+int
+writer_recent_attr(struct ofile *of, struct mc_attr *a, int64_t max_age_ns)
+{
 	uint64_t	 ngen = __atomic_load_n(&of->fs->names_gen,
 	    __ATOMIC_SEQ_CST);
+	struct timespec	 ts;
+	int64_t		 now;
 	int		 rc = -ENOENT;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	pthread_mutex_lock(&of->lock);
-	if (of->base_valid && of->base_gen == ngen) {
+	if (of->base_valid && of->base_gen == ngen &&
+	    now - of->base_at <= max_age_ns) {
 		*a = of->base;
 		rc = 0;
 	}

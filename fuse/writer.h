@@ -54,6 +54,15 @@ void		 writer_defer_attr(struct ofile *, const struct mc_setattr *s);
  * link, unlink or rename of this mount may have changed nlink or ctime
  * since. */
 int		 writer_base_attr(struct ofile *, struct mc_attr *);
+/* writer_base_attr, but only when the metaserver answered at most
+ * max_age_ns ago (getattr of an open file this mount created, within the
+ * attribute timeout, as the kernel's own cache would answer). */
+int		 writer_recent_attr(struct ofile *, struct mc_attr *,
+		    int64_t max_age_ns);
+/* With of->lock held: a is what the metaserver answered about the file
+ * just now, asked with fs->names_gen at ngen (the base attributes). */
+void		 writer_set_base(struct ofile *, const struct mc_attr *,
+		    uint64_t ngen);
 /* After a setattr sent past the writer: the base attributes are stale. */
 void		 writer_forget_base(struct ofile *);
 /* 1 when deferred attribute changes wait for the next flush. */

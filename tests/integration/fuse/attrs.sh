@@ -148,6 +148,24 @@ os.close(fd)"
 ok_eq "nobody: its own chmod is stored" "600 65534" \
     "$(st "$B/d/n2" | cut -d' ' -f1-2)"
 
+# ---- getattr of an open new file: answered by the mount only within -------
+# attr_timeout (1 s on a) of the metaserver's last answer, like the
+# kernel's cache; another mount's chmod shows once that has passed
+out=$(python3 - "$A/d/g1" "$B/d/g1" <<'PY'
+import os, sys, time
+a, b = sys.argv[1], sys.argv[2]
+fd = os.open(a, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o644)
+os.write(fd, b"y" * 100)
+os.fsync(fd)
+os.chmod(b, 0o604)
+time.sleep(1.5)
+print("%o" % (os.fstat(fd).st_mode & 0o7777), "%o" % (os.stat(a).st_mode & 0o7777))
+os.close(fd)
+PY
+)
+ok_eq "open new file: another mount's chmod shows after attr_timeout" \
+    "604 604" "$out"
+
 # ---- round trips: a tar-like file costs at most 6 metaserver requests ------
 fs_requests() {
 	curl -s "$(meta_url m1 /metrics)" |
