@@ -105,6 +105,33 @@ echo "3-node chain PUT (client MiB/s):       $chain MiB/s" \
     "single-node; the disk takes 3x: $(awk -v a="$chain" 'BEGIN{printf "%.1f", 3*a}')" \
     "MiB/s written, disk/3 = $(awk -v b="$dd_mb" 'BEGIN{printf "%.1f", b/3}') MiB/s)"
 
+# small blocks, one at a time (a small file's close): BENCH_SMALL PUTs of
+# 4 KiB on one keep-alive connection, PUTs per second (latency bound: the
+# fsyncs of the three nodes)
+small_put() {
+	local node=$1 chain=$2 n=${BENCH_SMALL:-300} i f id t0 t1
+	mkdir -p "$SRC/small"
+	for i in $(seq 1 "$n"); do
+		f=$SRC/small/s$i
+		head -c 4096 /dev/urandom >"$f"
+		id=$(sha256sum "$f" | cut -d' ' -f1)
+		printf 'url = "http://%s/v1/blocks/%s"\nupload-file = "%s"\n' \
+		    "$(ds_addr "$node")" "$id" "$f"
+		[ -n "$chain" ] && printf 'header = "X-Minidfs-Chain: %s"\n' "$chain"
+		printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nnext\n'
+	done >"$SRC/small.cfg"
+	sed -i '$ d' "$SRC/small.cfg"	# no "next" after the last one
+	t0=$(now)
+	curl -s -K "$SRC/small.cfg" >"$CLUSTER_DIR/codes"
+	t1=$(now)
+	[ "$(grep -c '^201$' "$CLUSTER_DIR/codes")" -eq "$n" ] ||
+	    echo "  (some small PUTs failed)" >&2
+	rm -rf "$SRC/small" "$SRC/small.cfg"
+	awk -v n="$n" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", n / (t1 - t0) }'
+}
+echo "4 KiB PUTs one at a time, single node:  $(small_put one "") per s"
+echo "4 KiB PUTs one at a time, 3-node chain: $(small_put h "$(ds_addr m),$(ds_addr t)") per s"
+
 # memory: idle, then the peak under 16 concurrent slow PUTs (forwarded to a
 # second node, so the chain queue is in use too)
 rss_run() {

@@ -129,6 +129,19 @@ mkdir_durable(const char *dir, const char *parent)
 	return -errno;
 }
 
+/* mkdir that says (*made) whether it created the directory; the caller
+ * fsyncs the parent before it relies on the new entry. */
+static int
+mkdir_new(const char *dir, int *made)
+{
+	*made = 0;
+	if (mkdir(dir, BS_DIR_MODE) == 0) {
+		*made = 1;
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -errno;
+}
+
 static int
 write_all(int fd, const void *p, size_t n)
 {
@@ -589,24 +602,35 @@ blockstore_writer_abort(struct bs_writer *w)
 		writer_free(w);
 }
 
-/* Writes the .sum temp file next to the block's temp file. */
+/* Writes the .sum temp file next to the block's temp file; *fd stays
+ * open for the caller's fsync. */
 static int
-write_sums(struct bs_writer *w, char *sumtmp)
+write_sums(struct bs_writer *w, char *sumtmp, int *fd)
 {
-	int	 fd, rc;
+	int	 rc;
 
 	bs_pathf(sumtmp, "%s.sum", w->tmp);
-	if ((fd = open(sumtmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	if ((*fd = open(sumtmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    BS_FILE_MODE)) == -1)
 		return -errno;
-	rc = write_all(fd, w->sums.data ? w->sums.data : "", w->sums.len);
-	if (rc == 0 && fsync(fd) == -1)
-		rc = -errno;
-	close(fd);
-	if (rc < 0)
+	rc = write_all(*fd, w->sums.data ? w->sums.data : "", w->sums.len);
+	if (rc < 0) {
+		close(*fd);
+		*fd = -1;
 		unlink(sumtmp);
+	}
 	return rc;
 }
+
+/*
+ * The order of a commit's writes and fsyncs: every file and directory
+ * change is written first and fsynced afterwards, each fsync still before
+ * the step that relies on it (the block and its .sum before their renames,
+ * the directories before the answer).  A journaling filesystem commits
+ * all the changes written so far with the first fsync, so the later ones
+ * find their changes already on disk and return at once: one journal
+ * commit for the files and one for the directories, not one per fsync.
+ */
 
 int
 blockstore_writer_commit(struct bs_writer *w, int *existed)
@@ -616,9 +640,10 @@ blockstore_writer_commit(struct bs_writer *w, int *existed)
 	char			 dir[PATH_MAX], path[PATH_MAX], sum[PATH_MAX];
 	char			 d1[PATH_MAX];
 	struct stat		 st;
-	int			 rc;
+	int			 rc, sfd = -1, made1 = 0, made2 = 0;
 
 	*existed = 0;
+	sumtmp[0] = '\0';
 	if (w->failed) {
 		rc = -EIO;
 		goto out;
@@ -637,48 +662,58 @@ blockstore_writer_commit(struct bs_writer *w, int *existed)
 		rc = -EILSEQ;
 		goto out;
 	}
-	if (fsync(w->fd) == -1) {
+	/* A block of one sub-block needs no .sum: its only sub-block
+	 * checksum is its id (blockstore_verify checks it whole). */
+	if (w->len > MDFS_SUBBLOCK_SIZE &&
+	    (rc = write_sums(w, sumtmp, &sfd)) < 0) {
+		log_warnx("write %s: %s", sumtmp, strerror(-rc));
+		goto out;
+	}
+	if (fsync(w->fd) == -1 || (sfd != -1 && fsync(sfd) == -1)) {
 		rc = -errno;
 		log_warn("fsync %s", w->tmp);
 		goto out;
 	}
-	if ((rc = write_sums(w, sumtmp)) < 0) {
-		log_warnx("write %s: %s", sumtmp, strerror(-rc));
-		goto out;
-	}
 	bs_block_paths(bs, w->id, dir, path, sum);
 	bs_pathf(d1, "%s/%.2s", bs->blocks_dir, w->id);
-	if ((rc = mkdir_durable(d1, bs->blocks_dir)) < 0 ||
-	    (rc = mkdir_durable(dir, d1)) < 0) {
+	if ((rc = mkdir_new(d1, &made1)) < 0 ||
+	    (rc = mkdir_new(dir, &made2)) < 0) {
 		log_warnx("mkdir %s: %s", dir, strerror(-rc));
-		unlink(sumtmp);
 		goto out;
 	}
 
 	pthread_mutex_lock(&bs->lock);
 	if (stat(path, &st) == 0) {
 		pthread_mutex_unlock(&bs->lock);
-		unlink(sumtmp);
 		*existed = 1;
 		rc = 0;
-		goto out;
+		goto sync_dirs;	/* another writer's, maybe not yet synced */
 	}
-	if (rename(sumtmp, sum) == -1 || rename(w->tmp, path) == -1) {
+	if ((sumtmp[0] != '\0' && rename(sumtmp, sum) == -1) ||
+	    rename(w->tmp, path) == -1) {
 		rc = -errno;
 		pthread_mutex_unlock(&bs->lock);
 		log_warn("rename into %s", dir);
-		unlink(sumtmp);
 		unlink(sum);
 		goto out;
 	}
+	sumtmp[0] = '\0';
 	w->tmp[0] = '\0';
 	bs->used += w->len;
 	bs->nblocks++;
 	log_change(bs, BS_ADDED, w->id, w->len);
 	pthread_mutex_unlock(&bs->lock);
-	if ((rc = fsync_dir(dir)) < 0)
+sync_dirs:
+	/* the block's directory, then the entries of new directories */
+	if ((rc = fsync_dir(dir)) < 0 ||
+	    (made2 && (rc = fsync_dir(d1)) < 0) ||
+	    (made1 && (rc = fsync_dir(bs->blocks_dir)) < 0))
 		log_warnx("fsync %s: %s", dir, strerror(-rc));
 out:
+	if (sfd != -1)
+		close(sfd);
+	if (sumtmp[0] != '\0')
+		unlink(sumtmp);
 	writer_free(w);
 	return rc;
 }

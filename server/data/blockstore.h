@@ -6,13 +6,16 @@
  *                          two bytes in hex)
  *   blocks/ab/cd/<id>.sum  one line "<sha256 hex>\n" per MDFS_SUBBLOCK_SIZE
  *                          piece of the block (the last may be shorter), so
- *                          a range can be verified without reading it all
+ *                          a range can be verified without reading it all;
+ *                          none for a block of one piece (its checksum is
+ *                          the id: ranges of it are verified whole)
  *   tmp/                   blocks being written; swept at open
  *   quarantine/            blocks (and their .sum) that failed verification
  *
  * A write goes to a temp file while it is hashed, is verified against its id,
  * fsynced, renamed into place (the .sum first, the block last: a block never
- * exists without its checksums) and the directory fsynced.  A crash at any
+ * exists without its checksums) and the directory fsynced (and the parents
+ * of directories the write created), all before it is acknowledged.  A crash at any
  * point leaves the whole block or nothing.  Space is reserved before a byte is
  * written: max_storage_size (0: the filesystem's size) and the filesystem's
  * free space are both enforced.

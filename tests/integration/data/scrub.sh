@@ -60,6 +60,19 @@ put ds1 "$W/c" >/dev/null
 code=$(http GET "$(ds_url ds1 /v1/blocks/$c)" -H 'Range: bytes=0-9')
 ok_eq "a damaged checksum file fails a range read" 500 "$code"
 
+# a block of one sub-block has no .sum: a range read checks it whole
+mkblock "$W/d" 4000
+d=$(blockid "$W/d")
+put ds1 "$W/d" >/dev/null
+code=$(http GET "$(ds_url ds1 /v1/blocks/$d)" -H 'Range: bytes=100-199')
+ok_eq "a range of a small block is served" 206 "$code"
+ok "that range is correct" cmp -s "$CLUSTER_DIR/body" \
+    <(tail -c +101 "$W/d" | head -c 100)
+flip "$(block_path ds1 $d)" 3000
+code=$(http GET "$(ds_url ds1 /v1/blocks/$d)" -H 'Range: bytes=100-199')
+ok_eq "a flip outside the range of a small block still fails it" 500 "$code"
+ok "and quarantines it" test -e "$(ds_data ds1)/quarantine/$d"
+
 # the scrubber: 3 good blocks and one flipped, 1 MiB/s, a pass per second
 dataserver_start ds2 --storage.scrub_rate=1M --storage.scrub_interval=1 ||
     tap_bail "ds2 did not start"
