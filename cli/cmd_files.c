@@ -48,6 +48,16 @@ struct files {
 	time_t			 renewed;
 };
 
+/* dataapi_report: a bad replica goes to the metaserver at once (a command
+ * waits for it; a failed report changes nothing for the read). */
+static void
+report_bad(void *arg, const char *id, const char *node_id)
+{
+	struct files	*f = arg;
+
+	(void)mc_report_bad(f->mc, id, node_id);
+}
+
 /* Connects and reads the cluster's parameters.  Returns ADMIN_EXIT_OK or
  * the status after reporting. */
 static int
@@ -558,8 +568,10 @@ get_data(struct files *f, uint64_t ino, uint64_t size, FILE *out,
 				k++;
 			if (k < n && chunks[k].index == i) {
 				*what = "reading a block";
+				struct dataapi_report rep = { report_bad, f };
+
 				if ((rc = dataapi_get(f->pool, &chunks[k], bs,
-				    &data, &len)) != 0)
+				    &rep, &data, &len)) != 0)
 					break;
 				have = chunks[k].len < want ? chunks[k].len :
 				    want;

@@ -241,7 +241,8 @@ dataapi_store(struct metaclient *mc, struct httpc_pool *pool, uint64_t ino,
 
 int
 dataapi_get(struct httpc_pool *pool, const struct mc_chunk *ch,
-    uint64_t block_size, void **data, size_t *len)
+    uint64_t block_size, const struct dataapi_report *rep, void **data,
+    size_t *len)
 {
 	char		 url[MDFS_ADDR_MAX + 96], got[BLOCKID_BUFSZ], err[128];
 	int		 rc, n404 = 0, n403 = 0;
@@ -274,12 +275,17 @@ dataapi_get(struct httpc_pool *pool, const struct mc_chunk *ch,
 				n403++;
 			log_warnx("dataapi: block %s from %s: HTTP %ld", ch->id,
 			    ch->loc[i].addr, req.status);
+			if (rep != NULL && (req.status == 404 ||
+			    req.status == 500))
+				rep->fn(rep->arg, ch->id, ch->loc[i].id);
 		} else if (out.len < ch->len ||
 		    blockid_of(out.data, out.len, got) != 0 ||
 		    strcmp(got, ch->id) != 0) {
 			log_warnx("dataapi: block %s from %s: bad content "
 			    "(%zu bytes), replica skipped", ch->id,
 			    ch->loc[i].addr, out.len);
+			if (rep != NULL)
+				rep->fn(rep->arg, ch->id, ch->loc[i].id);
 		} else {
 			void	*p, *shrunk;
 

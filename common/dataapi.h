@@ -38,13 +38,23 @@ int	 dataapi_store(struct metaclient *, struct httpc_pool *, uint64_t ino,
 	    struct mc_chunk *ch, struct mc_commit *cm)
 	    __attribute__((warn_unused_result));
 
+/* Where dataapi_get reports a replica that answered bad bytes, a 404 or a
+ * server error (not one that could not be reached: the metaserver learns
+ * of dead nodes by itself).  fn(arg, block id, node id) is called at once,
+ * in the reading thread: it should hand the report on (mc_report_bad). */
+struct dataapi_report {
+	void	(*fn)(void *arg, const char *id, const char *node_id);
+	void	*arg;
+};
+
 /* GETs the whole block of ch from each replica in turn until one returns
  * at least ch->len bytes whose SHA-256 is ch->id (at most block_size bytes
- * are accepted).  Returns 0 with *data (malloc'ed, caller frees) and *len,
+ * are accepted); bad replicas are skipped and reported to rep (NULL: not
+ * reported).  Returns 0 with *data (malloc'ed, caller frees) and *len,
  * or -ENOENT (no replica has it), -EACCES (token refused), -EIO (every
  * replica failed or returned bad bytes). */
 int	 dataapi_get(struct httpc_pool *, const struct mc_chunk *ch,
-	    uint64_t block_size, void **data, size_t *len)
-	    __attribute__((warn_unused_result));
+	    uint64_t block_size, const struct dataapi_report *rep,
+	    void **data, size_t *len) __attribute__((warn_unused_result));
 
 #endif /* MINIDFS_DATAAPI_H */

@@ -184,6 +184,10 @@ int	 mc_blockmap(struct metaclient *, uint64_t ino, uint64_t first,
 int	 mc_alloc(struct metaclient *, uint64_t ino, const char *id,
 	    uint64_t size, const char (*exclude)[MDFS_ADDR_MAX],
 	    size_t nexclude, struct mc_chunk *out, int *present);
+/* Tells the metaserver that node_id's replica of block id answered bad
+ * bytes, a 404 or a server error (it asks the node to verify it). */
+int	 mc_report_bad(struct metaclient *, const char *id,
+	    const char *node_id);
 /* mtime < 0: the server's now. */
 int	 mc_commit(struct metaclient *, uint64_t ino, uint64_t size,
 	    int64_t mtime, const struct mc_commit *chunks, size_t n,

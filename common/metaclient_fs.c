@@ -606,6 +606,20 @@ mc_alloc(struct metaclient *mc, uint64_t ino, const char *id, uint64_t size,
 }
 
 int
+mc_report_bad(struct metaclient *mc, const char *id, const char *node_id)
+{
+	cJSON	*o = json_new_object(), *resp = NULL;
+	int	 rc;
+
+	json_add_str(o, JF_ID, id);
+	json_add_str(o, JF_NODE, node_id);
+	rc = mc_call(mc, "POST", META_ROUTE_FS_BADREPLICA, o, &resp);
+	cJSON_Delete(o);
+	cJSON_Delete(resp);
+	return rc;
+}
+
+int
 mc_commit(struct metaclient *mc, uint64_t ino, uint64_t size, int64_t mtime,
     const struct mc_commit *chunks, size_t n, struct mc_attr *a)
 {

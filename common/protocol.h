@@ -94,8 +94,13 @@
  *   -> {"full_report":false,
  *       "commands":[{"op":"delete","id":"<hex>"},
  *                   {"op":"fetch","id":"<hex>","from":"h:p"},
- *                   {"op":"push","id":"<hex>","to":"h:p"}]}
+ *                   {"op":"push","id":"<hex>","to":"h:p"},
+ *                   {"op":"verify","id":"<hex>"}]}
  *   "full_report": true asks the node to send a full block report now.
+ *   "verify": a client reported the node's replica bad or missing
+ *   (POST /v1/fs/badreplica): the node reads it whole and checks it against
+ *   its id; a bad one is quarantined (reported in "bad"), a missing one is
+ *   reported in "removed".
  * POST /v1/cluster/blockreport (cluster auth)
  *   {"id":"ds1","seq":n,"last":bool,"blocks":[{"id":"<hex>","size":"n"}...]}
  *   One batch of at most MDFS_REPORT_BATCH blocks; seq counts from 0; the
@@ -118,6 +123,7 @@
 #define CMD_DELETE	"delete"
 #define CMD_FETCH	"fetch"
 #define CMD_PUSH	"push"
+#define CMD_VERIFY	"verify"
 
 /* ---- JSON field names --------------------------------------------------- */
 
@@ -125,6 +131,7 @@
 #define JF_MESSAGE	"message"
 #define JF_ID		"id"
 #define JF_ADDR		"addr"
+#define JF_NODE		"node"
 #define JF_SIZE		"size"
 #define JF_STORED	"stored"
 #define JF_FAILED	"failed"
@@ -391,6 +398,16 @@
  *   ENOENT; EINVAL (index/len out of range, bad id); EISDIR / EINVAL (not
  *   a regular file); EFBIG (size); ESRCH (session).
  */
+/*
+ * POST /v1/fs/badreplica {"id":"<hex>","node":"ds1"}  -> {}
+ *   A client read the block from that node and got bad bytes, a 404 or a
+ *   server error: the node is told to verify its replica (a "verify"
+ *   command in its next heartbeat answer) and quarantines it if it is bad,
+ *   after which repair replaces it.  A report is a hint: the metaserver
+ *   takes no replica away on a client's word.  EINVAL (bad id or node);
+ *   ENOENT (no such block, node, or replica of it on that node).
+ */
+#define META_ROUTE_FS_BADREPLICA "/v1/fs/badreplica"
 #define META_ROUTE_FS_BLOCKMAP	"/v1/fs/blockmap"
 #define META_ROUTE_FS_ALLOC	"/v1/fs/alloc"
 #define META_ROUTE_FS_COMMIT	"/v1/fs/commit"

@@ -34,6 +34,7 @@
 struct reader {
 	struct mdfs	*fs;
 	struct workq	*prefetch;
+	struct workq	*reports;	/* bad replicas to the metaserver */
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	/* protected by lock: ids being fetched */
@@ -49,13 +50,46 @@ reader_new(struct mdfs *fs)
 	rd->fs = fs;
 	pthread_mutex_init(&rd->lock, NULL);
 	pthread_cond_init(&rd->cond, NULL);
-	if (fs->conf.readahead > 0 &&
-	    (rd->prefetch = workq_new(READER_PREFETCH_THREADS)) == NULL) {
-		log_warn("reader: read-ahead threads");
+	if ((fs->conf.readahead > 0 &&
+	    (rd->prefetch = workq_new(READER_PREFETCH_THREADS)) == NULL) ||
+	    (rd->reports = workq_new(1)) == NULL) {
+		log_warn("reader: threads");
 		reader_free(rd);
 		return NULL;
 	}
 	return rd;
+}
+
+struct report {
+	struct mdfs	*fs;
+	char		 id[BLOCKID_BUFSZ];
+	char		 node[MDFS_NODE_ID_MAX + 1];
+};
+
+static void
+report_run(void *arg)
+{
+	struct report	*r = arg;
+	int		 rc;
+
+	if ((rc = mc_report_bad(r->fs->mc, r->id, r->node)) != 0)
+		log_warnx("reader: reporting %s's replica of %s: %s", r->node,
+		    r->id, strerror(-rc));
+	free(r);
+}
+
+/* dataapi_report: hands the report to the reports thread, so the read
+ * goes on to the next replica without waiting for the metaserver. */
+static void
+report_bad(void *arg, const char *id, const char *node_id)
+{
+	struct reader	*rd = arg;
+	struct report	*r = xcalloc(1, sizeof(*r));
+
+	r->fs = rd->fs;
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	snprintf(r->node, sizeof(r->node), "%s", node_id);
+	workq_push(rd->reports, report_run, r);
 }
 
 void
@@ -64,6 +98,7 @@ reader_free(struct reader *rd)
 	if (rd == NULL)
 		return;
 	workq_free(rd->prefetch);
+	workq_free(rd->reports);
 	pthread_mutex_destroy(&rd->lock);
 	pthread_cond_destroy(&rd->cond);
 	free(rd);
@@ -141,7 +176,10 @@ reader_chunk(struct reader *rd, const struct mc_chunk *ch, uint64_t off,
 	if (fs->dc != NULL)
 		rc = diskcache_get(fs->dc, ch->id, &data, &len);
 	if (rc != 0) {
-		rc = dataapi_get(fs->data, ch, fs->block_size, &data, &len);
+		struct dataapi_report rep = { report_bad, rd };
+
+		rc = dataapi_get(fs->data, ch, fs->block_size, &rep, &data,
+		    &len);
 		if (rc == 0 && fs->dc != NULL)
 			diskcache_put(fs->dc, ch->id, data, len);
 	}

@@ -719,6 +719,24 @@ out:
 }
 
 int
+blockstore_check(struct blockstore *bs, const char *id)
+{
+	uint64_t	 size;
+	int		 fd, rc;
+
+	if ((rc = blockstore_open_read(bs, id, &fd, &size)) == -ENOENT) {
+		pthread_mutex_lock(&bs->lock);
+		log_change(bs, BS_REMOVED, id, 0);
+		pthread_mutex_unlock(&bs->lock);
+	}
+	if (rc != 0)
+		return rc;
+	rc = blockstore_verify(bs, id, fd, size, 0, size);
+	close(fd);
+	return rc;
+}
+
+int
 blockstore_delete(struct blockstore *bs, const char *id)
 {
 	char		 dir[PATH_MAX], path[PATH_MAX], sum[PATH_MAX];

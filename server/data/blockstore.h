@@ -121,6 +121,11 @@ int		 blockstore_verify(struct blockstore *, const char *id, int fd,
 		    uint64_t size, uint64_t off, uint64_t len)
 		    __attribute__((warn_unused_result));
 
+/* Checks a stored block whole against its id (a client reported it bad):
+ * 0 when it is good; -EUCLEAN after quarantining a bad one (reported as
+ * bad); -ENOENT when it is not here, after recording it as removed, so the
+ * next heartbeat corrects the metaserver; -EINVAL, -errno. */
+int		 blockstore_check(struct blockstore *, const char *id);
 /* Deletes a block.  0, -ENOENT (was not there), -EINVAL, -errno. */
 int		 blockstore_delete(struct blockstore *, const char *id);
 /* Moves a block to quarantine/ and records it as bad.  0 or -errno. */

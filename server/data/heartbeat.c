@@ -37,6 +37,7 @@ enum cmd_op {
 	CMD_OP_DELETE,
 	CMD_OP_FETCH,
 	CMD_OP_PUSH,
+	CMD_OP_VERIFY,
 };
 
 struct cmd {
@@ -236,6 +237,8 @@ take_commands(struct heartbeat *hb, const struct cJSON *ans)
 		snprintf(c.id, sizeof(c.id), "%s", id);
 		if (strcmp(op, CMD_DELETE) == 0)
 			c.op = CMD_OP_DELETE;
+		else if (strcmp(op, CMD_VERIFY) == 0)
+			c.op = CMD_OP_VERIFY;
 		else if (strcmp(op, CMD_FETCH) == 0 &&
 		    json_get_str(it, JF_FROM, &addr) == 0 &&
 		    chain_addr_valid(addr)) {
@@ -400,6 +403,12 @@ run_command(struct heartbeat *hb, const struct cmd *c)
 		else
 			log_info("command delete %s: %s", c->id,
 			    rc == 0 ? "deleted" : "was not here");
+		break;
+	case CMD_OP_VERIFY:
+		rc = blockstore_check(ds->store, c->id);
+		log_info("command verify %s: %s", c->id, rc == 0 ? "good" :
+		    rc == -EUCLEAN ? "bad, quarantined" :
+		    rc == -ENOENT ? "not here" : strerror(-rc));
 		break;
 	case CMD_OP_FETCH:
 		DATA_STAT_ADD(ds, fetches, 1);

@@ -134,6 +134,8 @@ cmd_op_name(enum cluster_cmd_op op)
 		return CMD_FETCH;
 	case CLUSTER_CMD_PUSH:
 		return CMD_PUSH;
+	case CLUSTER_CMD_VERIFY:
+		return CMD_VERIFY;
 	}
 	return CMD_DELETE;
 }

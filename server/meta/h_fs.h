@@ -84,6 +84,7 @@ void	 meta_h_fs_open(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_release(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_blockmap(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_alloc(struct httpd_req *, struct httpd_resp *);
+void	 meta_h_fs_badreplica(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_commit(struct httpd_req *, struct httpd_resp *);
 
 #endif /* MINIDFS_H_FS_H */

@@ -267,6 +267,29 @@ meta_h_fs_blockmap(struct httpd_req *req, struct httpd_resp *resp)
 }
 
 void
+meta_h_fs_badreplica(struct httpd_req *req, struct httpd_resp *resp)
+{
+	struct meta	*m;
+	const cJSON	*j;
+	const char	*id, *node;
+	int		 rc;
+
+	FS_BEGIN(req, resp, m, j);
+	if (json_get_str(j, JF_ID, &id) != 0 || !blockid_valid(id)) {
+		h_fs_bad_field(resp, JF_ID);
+		return;
+	}
+	if (json_get_str(j, JF_NODE, &node) != 0 || node[0] == '\0' ||
+	    strlen(node) > MDFS_NODE_ID_MAX) {
+		h_fs_bad_field(resp, JF_NODE);
+		return;
+	}
+	rc = m->cluster == NULL ? -ENOENT :
+	    cluster_suspect(m->cluster, id, node);
+	h_fs_answer(resp, rc, rc == 0 ? json_new_object() : NULL);
+}
+
+void
 meta_h_fs_alloc(struct httpd_req *req, struct httpd_resp *resp)
 {
 	struct meta	*m;

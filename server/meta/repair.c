@@ -25,6 +25,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,4 +249,35 @@ cl_repair_scan(struct cluster *c, int64_t now)
 		free(skip);
 	}
 	free(s.cands);
+}
+
+int
+cluster_suspect(struct cluster *c, const char *blockid, const char *node_id)
+{
+	uint8_t		 id[BLOCKID_LEN];
+	struct cblock	*b;
+	struct cnode	*n;
+	size_t		 idx, i;
+	int		 rc = 0;
+
+	if (cl_hex_to_id(blockid, id) != 0)
+		return -EINVAL;
+	pthread_mutex_lock(&c->lock);
+	if ((n = cl_node_find(c, node_id, &idx)) == NULL ||
+	    (b = cl_block_find(c, id)) == NULL ||
+	    cl_replica_find(b, idx) == NULL) {
+		rc = -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < n->out_n; i++)
+		if (n->out[n->out_head + i].op == CLUSTER_CMD_VERIFY &&
+		    strcmp(n->out[n->out_head + i].id, blockid) == 0)
+			goto out;	/* already asked */
+	if ((rc = cl_outbox_push(c, n, CLUSTER_CMD_VERIFY, blockid,
+	    NULL)) == 0)
+		log_warnx("cluster: a client reported %s's replica of %s bad; "
+		    "asked it to verify", n->id, blockid);
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
 }

@@ -44,6 +44,7 @@ const struct httpd_route meta_routes[] = {
 	FS_ROUTE(META_ROUTE_FS_RELEASE, meta_h_fs_release),
 	FS_ROUTE(META_ROUTE_FS_BLOCKMAP, meta_h_fs_blockmap),
 	FS_ROUTE(META_ROUTE_FS_ALLOC, meta_h_fs_alloc),
+	FS_ROUTE(META_ROUTE_FS_BADREPLICA, meta_h_fs_badreplica),
 	FS_ROUTE(META_ROUTE_FS_COMMIT, meta_h_fs_commit),
 	/* cluster, sessions, locks, status (meta-cluster) */
 	CL_ROUTE("POST", META_ROUTE_HEARTBEAT, MDFS_CLUSTER_MAX_BODY,
