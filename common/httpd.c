@@ -440,7 +440,8 @@ httpd_req_done(struct httpd_req *req, int completed, const char *how)
 		log_info("httpd: %s %s %.*s no answer (%s) in=%" PRIu64
 		    " %lldms", req->peer, m, pl, p, how,
 		    req->received, ms);
-	else if (req->status >= 400 || !completed)
+	else if ((req->status >= 400 && req->status != 404) || !completed)
+		/* a 404 is an everyday answer (every create's lookup): debug */
 		log_info("httpd: %s %s %.*s %d in=%" PRIu64 " out=%" PRIu64
 		    " %lldms%s%s", req->peer, m, pl, p, req->status,
 		    req->received,
