@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/json.h"
 #include "common/metaconn.h"
@@ -29,7 +30,31 @@ struct metaclient {
 	char		 client[128];	/* protected by lock */
 	uint64_t	 session;	/* atomic: __atomic_load_n */
 	pthread_mutex_t	 session_lock;	/* serializes reopening it */
+	void		(*dirs_fn)(void *, const struct mc_attr *);
+	void		*dirs_arg;
 };
+
+void
+mc_set_dirs_hook(struct metaclient *mc,
+    void (*fn)(void *arg, const struct mc_attr *), void *arg)
+{
+	mc->dirs_fn = fn;
+	mc->dirs_arg = arg;
+}
+
+/* Hands the answer's "dirs" (protocol.h) to the hook. */
+static void
+dirs_to_hook(struct metaclient *mc, const cJSON *resp)
+{
+	const cJSON	*arr, *e;
+	struct mc_attr	 a;
+
+	if (json_get_array(resp, JF_DIRS, &arr) != 0)
+		return;
+	cJSON_ArrayForEach(e, arr)
+		if (mc_decode_attr(e, &a) == 0 && S_ISDIR(a.mode))
+			mc->dirs_fn(mc->dirs_arg, &a);
+}
 
 int
 mc_new(const char *source, const void *secret, size_t secret_len,
@@ -100,6 +125,8 @@ mc_call(struct metaclient *mc, const char *method, const char *path,
 
 	rc = metaconn_call(mc->conn, method, path, body, resp, err,
 	    sizeof(err));
+	if (rc == 0 && resp != NULL && *resp != NULL && mc->dirs_fn != NULL)
+		dirs_to_hook(mc, *resp);
 	/* EAGAIN after the whole retry time: no metaserver took the lead.
 	 * Applications must not be told "try again" (write(2) and stat(2)
 	 * callers do not): it is a timeout. */

@@ -125,6 +125,13 @@ void	 mc_free(struct metaclient *);
 /* The session id (0 before mc_session_open). */
 uint64_t mc_session(struct metaclient *);
 
+/* fn(arg, attr) is called, in the calling thread, with the attributes of
+ * each directory an answer reports changed (protocol.h, "dirs"): what a
+ * mount may show for them until its attribute timeout.  Set it before the
+ * client is shared between threads. */
+void	 mc_set_dirs_hook(struct metaclient *,
+	    void (*fn)(void *arg, const struct mc_attr *), void *arg);
+
 /* Every call below returns 0 or a negative errno. */
 int	 mc_info(struct metaclient *, struct mc_info *);
 int	 mc_lookup(struct metaclient *, uint64_t parent, const char *name,

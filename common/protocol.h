@@ -311,6 +311,14 @@
  */
 #define META_ROUTE_FS_RENAME	"/v1/fs/rename"
 /*
+ * Every answer of mknod, mkdir, symlink, create, link, unlink, rmdir and
+ * rename also carries "dirs":[{...attr...},...]: the attributes of the
+ * directories the call changed (the parent; for rename also newparent when
+ * it differs), as committed.  The kernel re-reads a directory's attributes
+ * after every change in it; a mount answers that from these for its
+ * attribute timeout instead of asking again.
+ */
+/*
  * POST /v1/fs/readdir  {"ino":"n","cookie":"n","limit":n}
  *   -> {"entries":[{"name":"x","cookie":"n","attr":{...}},...],"eof":bool}
  *   cookie 0 starts; each entry's cookie resumes after it.  "." (cookie 1)
@@ -414,6 +422,7 @@
 
 /* JSON fields of the filesystem routes */
 #define JF_INO		"ino"
+#define JF_DIRS		"dirs"
 #define JF_PARENT	"parent"
 #define JF_NAME		"name"
 #define JF_NEWPARENT	"newparent"

@@ -29,6 +29,7 @@
 #include "common/xalloc.h"
 #include "fuse/blockcache.h"
 #include "fuse/diskcache.h"
+#include "fuse/dirattrs.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
@@ -174,6 +175,13 @@ opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 		return 0;	/* consumed: the rest is libfuse's */
 	}
 	return 1;
+}
+
+/* mc_set_dirs_hook: directories an entry call changed */
+static void
+dirs_answered(void *arg, const struct mc_attr *a)
+{
+	dirattrs_put(arg, a);
 }
 
 static void
@@ -436,6 +444,8 @@ main(int argc, char *argv[])
 	}
 	fs.bc = blockcache_new(fs.conf.cache_size);
 	fs.inodes = inodes_new();
+	fs.dirattrs = dirattrs_new();
+	mc_set_dirs_hook(fs.mc, dirs_answered, fs.dirattrs);
 
 	/* always: the kernel checks permissions (sticky, setgid, access) */
 	fsname = fsname_opt(o.source);
@@ -507,6 +517,7 @@ out_session:
 	fuse_session_destroy(fs.se);
 out_caches:
 	inodes_free(fs.inodes);
+	dirattrs_free(fs.dirattrs);
 	blockcache_free(fs.bc);
 	diskcache_free(fs.dc);
 out_mc:

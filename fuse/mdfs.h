@@ -17,6 +17,7 @@ struct diskcache;
 struct fuse_session;
 struct httpc_pool;
 struct inodes;
+struct dirattrs;
 struct metaclient;
 struct workq;
 struct writer;
@@ -54,6 +55,7 @@ struct mdfs {
 	struct blockcache	*bc;
 	struct diskcache	*dc;		/* or NULL */
 	struct inodes		*inodes;
+	struct dirattrs		*dirattrs;	/* recent directory attrs */
 	struct writer		*wr;
 	struct reader		*rd;
 	struct session		*sess;		/* session.c */

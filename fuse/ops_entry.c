@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/names.h"
 #include "common/protocol.h"
+#include "fuse/dirattrs.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
@@ -195,6 +196,11 @@ mdfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		    (int64_t)(fs->attr_timeout * 1e9));
 		inodes_put(fs->inodes, of);
 	}
+	/* A directory this mount just changed: the kernel dropped its
+	 * attributes, the answer to the change gave the new ones. */
+	if (rc != 0 && fs->attr_timeout > 0)
+		rc = dirattrs_get(fs->dirattrs, ino,
+		    (int64_t)(fs->attr_timeout * 1e9), &a);
 	if (rc != 0 && (rc = mc_getattr(fs->mc, ino, &a)) != 0) {
 		mdfs_reply_err(req, rc);
 		return;
@@ -322,6 +328,8 @@ mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		if (rc == -EPERM && kills_privs(fs, ino, &s))
 			rc = kill_privs(fs, &c, ino, &s, &a);
 	}
+	if (rc == 0)
+		dirattrs_forget(fs->dirattrs, ino);	/* ctime moved */
 	if (rc == 0 && of != NULL && (s.set & MC_SET_SIZE))
 		writer_truncated(of, a.size);
 	else if (rc == 0 && of != NULL)
@@ -413,6 +421,8 @@ mdfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if ((rc = mdfs_name_ok(name)) == 0) {
 		mdfs_caller(req, &c);
 		names_changing(fs);
+		/* the removed directory is not named by the answer */
+		dirattrs_clear(fs->dirattrs);
 		rc = mc_rmdir(fs->mc, &c, parent, name);
 		names_changing(fs);
 	}
@@ -453,6 +463,8 @@ mdfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (rc == 0) {
 		mdfs_caller(req, &c);
 		names_changing(fs);
+		/* a moved directory's ctime and ".." change too */
+		dirattrs_clear(fs->dirattrs);
 		rc = mc_rename(fs->mc, &c, parent, name, newparent, newname,
 		    flags);
 		names_changing(fs);

@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 
 #include "common/protocol.h"
+#include "fuse/dirattrs.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
 #include "fuse/ops.h"
@@ -44,6 +45,8 @@ mdfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		rc = -EINVAL;
 	if (rc == 0)
 		rc = mc_setxattr(fs->mc, ino, name, value, size, flags);
+	if (rc == 0)
+		dirattrs_forget(fs->dirattrs, ino);	/* ctime moved */
 	mdfs_reply_err(req, rc);
 }
 
@@ -100,5 +103,7 @@ mdfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		rc = -ENODATA;
 	if (rc == 0)
 		rc = mc_removexattr(fs->mc, ino, name);
+	if (rc == 0)
+		dirattrs_forget(fs->dirattrs, ino);	/* ctime moved */
 	mdfs_reply_err(req, rc);
 }

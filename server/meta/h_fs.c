@@ -151,6 +151,20 @@ h_fs_attr_json(const struct meta *m, const struct ns_attr *a)
 
 /* {"attr":{...}} plus whatever the caller adds. */
 cJSON *
+h_fs_add_dirs(const struct meta *m, cJSON *o, uint64_t d1, uint64_t d2)
+{
+	struct ns_attr	 a;
+	cJSON		*arr = json_new_array();
+
+	if (ns_getattr(m->ns, d1, &a) == 0)
+		cJSON_AddItemToArray(arr, h_fs_attr_json(m, &a));
+	if (d2 != d1 && ns_getattr(m->ns, d2, &a) == 0)
+		cJSON_AddItemToArray(arr, h_fs_attr_json(m, &a));
+	cJSON_AddItemToObject(o, JF_DIRS, arr);
+	return o;
+}
+
+cJSON *
 h_fs_entry_json(const struct meta *m, const struct ns_attr *a)
 {
 	cJSON	*o = json_new_object();
@@ -321,7 +335,8 @@ make(struct httpd_req *req, struct httpd_resp *resp, int kind)
 		rc = ns_mkdir(m->ns, parent, name, mode, &c, &a);
 	else
 		rc = ns_symlink(m->ns, parent, name, target, &c, &a);
-	h_fs_answer(resp, rc, rc == 0 ? h_fs_entry_json(m, &a) : NULL);
+	h_fs_answer(resp, rc, rc == 0 ?
+	    h_fs_add_dirs(m, h_fs_entry_json(m, &a), parent, parent) : NULL);
 }
 
 void
@@ -366,7 +381,7 @@ meta_h_fs_create(struct httpd_req *req, struct httpd_resp *resp)
 	rc = ns_create(m->ns, parent, name, mode, (int)flags, session, &c, &a,
 	    &fh, &created);
 	if (rc == 0) {
-		o = h_fs_entry_json(m, &a);
+		o = h_fs_add_dirs(m, h_fs_entry_json(m, &a), parent, parent);
 		json_add_u64(o, JF_FH, fh);
 		json_add_bool(o, JF_CREATED, created);
 	}
@@ -410,7 +425,8 @@ meta_h_fs_link(struct httpd_req *req, struct httpd_resp *resp)
 	    h_fs_need_name(j, JF_NAME, &name, resp) != 0)
 		return;
 	rc = ns_link(m->ns, ino, parent, name, &a);
-	h_fs_answer(resp, rc, rc == 0 ? h_fs_entry_json(m, &a) : NULL);
+	h_fs_answer(resp, rc, rc == 0 ?
+	    h_fs_add_dirs(m, h_fs_entry_json(m, &a), parent, parent) : NULL);
 }
 
 static void
@@ -430,7 +446,8 @@ remove_entry(struct httpd_req *req, struct httpd_resp *resp, int dir)
 		return;
 	rc = dir ? ns_rmdir(m->ns, parent, name, &c) :
 	    ns_unlink(m->ns, parent, name, &c);
-	h_fs_answer(resp, rc, NULL);
+	h_fs_answer(resp, rc, rc == 0 ?
+	    h_fs_add_dirs(m, json_new_object(), parent, parent) : NULL);
 }
 
 void
@@ -465,7 +482,8 @@ meta_h_fs_rename(struct httpd_req *req, struct httpd_resp *resp)
 	    h_fs_get_cred(j, &c, resp) != 0)
 		return;
 	rc = ns_rename(m->ns, parent, name, newparent, newname, flags, &c);
-	h_fs_answer(resp, rc, NULL);
+	h_fs_answer(resp, rc, rc == 0 ?
+	    h_fs_add_dirs(m, json_new_object(), parent, newparent) : NULL);
 }
 
 struct readdir_ctx {

@@ -56,6 +56,10 @@ int	 h_fs_get_setattr(const struct cJSON *, struct ns_setattr *,
 /* The attr object / {"attr":...}; caller owns. */
 struct cJSON *h_fs_attr_json(const struct meta *, const struct ns_attr *);
 struct cJSON *h_fs_entry_json(const struct meta *, const struct ns_attr *);
+/* Adds "dirs" to o: the attributes of directories d1 and d2 (once when
+ * equal) as they are now, after the change the answer reports.  Returns o. */
+struct cJSON *h_fs_add_dirs(const struct meta *, struct cJSON *o, uint64_t d1,
+	    uint64_t d2);
 /* rc != 0: the errno answer (ok is freed); else 200 with ok ({} if NULL). */
 void	 h_fs_answer(struct httpd_resp *, int rc, struct cJSON *ok);
 

@@ -1,8 +1,9 @@
 /*
  * check_fusecore: the pure parts of the mount daemon's core: the writer's
  * block arithmetic, the SOURCE parser (common/metaconn's, as main() uses
- * it), the inode table's lookup counts and open files, the work queue, and
- * the attribute changes the writer defers to the next flush.
+ * it), the inode table's lookup counts and open files, the work queue, the
+ * attribute changes the writer defers to the next flush, and the table of
+ * recent directory attributes.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "common/metaconn.h"
+#include "fuse/dirattrs.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
@@ -282,6 +284,59 @@ START_TEST(test_workq)
 }
 END_TEST
 
+static struct mc_attr
+dir_attr(uint64_t ino, int64_t ctime)
+{
+	struct mc_attr	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.ino = ino;
+	a.mode = S_IFDIR | 0755;
+	a.nlink = 2;
+	a.ctime = a.mtime = ctime;
+	return a;
+}
+
+START_TEST(test_dirattrs)
+{
+	struct dirattrs	*d = dirattrs_new();
+	struct mc_attr	 a = dir_attr(7, 100), b;
+	const int64_t	 hour = 3600LL * 1000000000LL;
+
+	ck_assert_int_eq(dirattrs_get(d, 7, hour, &b), -ENOENT);
+	dirattrs_put(d, &a);
+	ck_assert_int_eq(dirattrs_get(d, 7, hour, &b), 0);
+	ck_assert_uint_eq(b.ino, 7);
+	ck_assert_int_eq(b.ctime, 100);
+	/* too old for a zero age: only what is recorded "now" counts */
+	ck_assert_int_eq(dirattrs_get(d, 7, -1, &b), -ENOENT);
+	/* an older answer arriving late does not replace a newer one */
+	a = dir_attr(7, 50);
+	dirattrs_put(d, &a);
+	ck_assert_int_eq(dirattrs_get(d, 7, hour, &b), 0);
+	ck_assert_int_eq(b.ctime, 100);
+	a = dir_attr(7, 200);
+	dirattrs_put(d, &a);
+	ck_assert_int_eq(dirattrs_get(d, 7, hour, &b), 0);
+	ck_assert_int_eq(b.ctime, 200);
+	/* an inode sharing the slot takes it; the other is then unknown */
+	a = dir_attr(7 + 1024, 10);
+	dirattrs_put(d, &a);
+	ck_assert_int_eq(dirattrs_get(d, 7, hour, &b), -ENOENT);
+	ck_assert_int_eq(dirattrs_get(d, 7 + 1024, hour, &b), 0);
+	dirattrs_forget(d, 7);		/* not there: a no-op */
+	ck_assert_int_eq(dirattrs_get(d, 7 + 1024, hour, &b), 0);
+	dirattrs_forget(d, 7 + 1024);
+	ck_assert_int_eq(dirattrs_get(d, 7 + 1024, hour, &b), -ENOENT);
+	a = dir_attr(9, 1);
+	dirattrs_put(d, &a);
+	dirattrs_clear(d);
+	ck_assert_int_eq(dirattrs_get(d, 9, hour, &b), -ENOENT);
+	dirattrs_free(d);
+	dirattrs_free(NULL);
+}
+END_TEST
+
 static Suite *
 fusecore_suite(void)
 {
@@ -296,6 +351,7 @@ fusecore_suite(void)
 	tcase_add_test(tc, test_inode_open_files);
 	tcase_add_test(tc, test_workq);
 	tcase_add_test(tc, test_defer_attr);
+	tcase_add_test(tc, test_dirattrs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_source_bad, 0,

@@ -204,6 +204,25 @@ ok_eq "no setattr request for tar-like files ending in close" 0 \
 # add a few, but not one per file as a setattr did (3 per file)
 ok "etcd writes per tar-like file: $(( (w1 - w0) * 100 / 50 ))/100 (2 + noise; 3 with a separate setattr)" \
     test $(( (w1 - w0) * 100 / 50 )) -lt 250
+# an empty file: lookup, create, release; the getattr of the directory the
+# kernel sends after each create is answered from the create's "dirs"
+mkdir "$A/e"
+stat "$A/e" >/dev/null
+r2=$(fs_requests)
+for i in $(seq 1 50); do : >"$A/e/f$i"; done
+sleep 0.5	# releases are sent after close returns
+r3=$(fs_requests)
+ok "metaserver requests per empty file: $(( (r3 - r2) / 50 )) (3; 4 with the directory's getattr)" \
+    test $(( (r3 - r2) / 50 )) -le 3
+# ... and another mount's change to that directory shows once
+# attr_timeout (1 s on a) has passed
+m0=$(st "$A/e" | cut -d' ' -f4)
+: >"$B/e/other"
+sleep 1.2
+ok "another mount's create in the directory shows its new mtime after attr_timeout" \
+    test "$(st "$A/e" | cut -d' ' -f4)" = "$(st "$B/e" | cut -d' ' -f4)" -a \
+    "$(st "$A/e" | cut -d' ' -f4)" != "$m0"
+
 ok_eq "all 50 stored with their attributes" 50 "$(for i in $(seq 0 49); do
     st "$B/t/f$i"; done | grep -c '^640 7 8 2000000000 ')"
 
