@@ -57,7 +57,7 @@ static const struct cfg_key mdfs_cfg[] = {
 	    "seconds the kernel caches names (and absent names)" },
 	{ "mount.attr_timeout", CFG_U64, 0, 3600, "1",
 	    offsetof(struct mdfs_config, attr_timeout),
-	    "seconds the kernel caches attributes" },
+	    "seconds attributes are cached (kernel and daemon)" },
 	{ "mount.cache_size", CFG_SIZE, 0, UINT64_C(1) << 40, "256M",
 	    offsetof(struct mdfs_config, cache_size),
 	    "bytes of blocks cached in memory" },
