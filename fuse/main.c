@@ -31,6 +31,7 @@
 #include "fuse/diskcache.h"
 #include "fuse/dirattrs.h"
 #include "fuse/inode.h"
+#include "fuse/opendirs.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
 #include "fuse/ofile.h"
@@ -445,6 +446,7 @@ main(int argc, char *argv[])
 	fs.bc = blockcache_new(fs.conf.cache_size);
 	fs.inodes = inodes_new();
 	fs.dirattrs = dirattrs_new();
+	fs.opendirs = opendirs_new();
 	mc_set_dirs_hook(fs.mc, dirs_answered, fs.dirattrs);
 
 	/* always: the kernel checks permissions (sticky, setgid, access) */
@@ -518,6 +520,7 @@ out_session:
 out_caches:
 	inodes_free(fs.inodes);
 	dirattrs_free(fs.dirattrs);
+	opendirs_free(fs.opendirs);
 	blockcache_free(fs.bc);
 	diskcache_free(fs.dc);
 out_mc:

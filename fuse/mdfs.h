@@ -18,6 +18,7 @@ struct fuse_session;
 struct httpc_pool;
 struct inodes;
 struct dirattrs;
+struct opendirs;
 struct metaclient;
 struct workq;
 struct writer;
@@ -56,6 +57,7 @@ struct mdfs {
 	struct diskcache	*dc;		/* or NULL */
 	struct inodes		*inodes;
 	struct dirattrs		*dirattrs;	/* recent directory attrs */
+	struct opendirs		*opendirs;	/* directories open here */
 	struct writer		*wr;
 	struct reader		*rd;
 	struct session		*sess;		/* session.c */

@@ -15,6 +15,7 @@
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
+#include "fuse/opendirs.h"
 #include "fuse/ops.h"
 
 #define DIR_ENTRY_GUESS	48	/* bytes per listed entry, for the page size */
@@ -37,7 +38,9 @@ mdfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = 0;
 	fi->cache_readdir = 0;
 	fi->keep_cache = 0;
-	fuse_reply_open(req, fi);
+	opendirs_open(fs->opendirs, &a);
+	if (fuse_reply_open(req, fi) != 0)
+		opendirs_close(fs->opendirs, ino);	/* interrupted */
 }
 
 static int
@@ -51,6 +54,7 @@ list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 {
 	struct mdfs		*fs = mdfs_of(req);
 	struct mc_dirent	*ents;
+	struct mc_attr		 gone;
 	struct fuse_entry_param	 e;
 	struct stat		 st;
 	size_t			 n, used = 0, es;
@@ -109,7 +113,10 @@ list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 			eof = 1;
 		mc_dirents_free(ents, n);
 	}
-	if (rc != 0 && used == 0)
+	if (rc == -ENOENT && used == 0 &&
+	    opendirs_removed(fs->opendirs, ino, &gone) == 0)
+		fuse_reply_buf(req, buf, 0);	/* removed while open: empty */
+	else if (rc != 0 && used == 0)
 		mdfs_reply_err(req, rc);
 	else
 		fuse_reply_buf(req, buf, used);
@@ -133,6 +140,7 @@ mdfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void
 mdfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	opendirs_close(mdfs_of(req)->opendirs, ino);
 	fuse_reply_err(req, 0);
 }
 

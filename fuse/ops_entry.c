@@ -19,6 +19,7 @@
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
 #include "fuse/ofile.h"
+#include "fuse/opendirs.h"
 #include "fuse/ops.h"
 #include "fuse/writer.h"
 
@@ -201,7 +202,10 @@ mdfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (rc != 0 && fs->attr_timeout > 0)
 		rc = dirattrs_get(fs->dirattrs, ino,
 		    (int64_t)(fs->attr_timeout * 1e9), &a);
-	if (rc != 0 && (rc = mc_getattr(fs->mc, ino, &a)) != 0) {
+	if (rc != 0 && (rc = mc_getattr(fs->mc, ino, &a)) == -ENOENT)
+		/* a directory removed while open here: POSIX keeps it */
+		rc = opendirs_removed(fs->opendirs, ino, &a);
+	if (rc != 0) {
 		mdfs_reply_err(req, rc);
 		return;
 	}

@@ -2,8 +2,8 @@
  * check_fusecore: the pure parts of the mount daemon's core: the writer's
  * block arithmetic, the SOURCE parser (common/metaconn's, as main() uses
  * it), the inode table's lookup counts and open files, the work queue, the
- * attribute changes the writer defers to the next flush, and the table of
- * recent directory attributes.
+ * attribute changes the writer defers to the next flush, the table of
+ * recent directory attributes and the table of open directories.
  */
 #include "config.h"
 
@@ -16,6 +16,7 @@
 #include "common/metaconn.h"
 #include "fuse/dirattrs.h"
 #include "fuse/inode.h"
+#include "fuse/opendirs.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
 #include "fuse/ofile.h"
@@ -337,6 +338,37 @@ START_TEST(test_dirattrs)
 }
 END_TEST
 
+START_TEST(test_opendirs)
+{
+	struct opendirs	*o = opendirs_new();
+	struct mc_attr	 a = dir_attr(5, 10), b = dir_attr(6, 20), g;
+
+	ck_assert_int_eq(opendirs_removed(o, 5, &g), -ENOENT);
+	opendirs_open(o, &a);
+	opendirs_open(o, &a);		/* two handles */
+	opendirs_open(o, &b);
+	ck_assert_int_eq(opendirs_removed(o, 5, &g), 0);
+	ck_assert_uint_eq(g.ino, 5);
+	ck_assert_uint_eq(g.nlink, 0);	/* gone: no links */
+	ck_assert_int_eq(g.ctime, 10);
+	opendirs_close(o, 5);
+	ck_assert_int_eq(opendirs_removed(o, 5, &g), 0);
+	opendirs_close(o, 5);
+	ck_assert_int_eq(opendirs_removed(o, 5, &g), -ENOENT);
+	ck_assert_int_eq(opendirs_removed(o, 6, &g), 0);
+	opendirs_close(o, 99);		/* never opened: a no-op */
+	opendirs_close(o, 6);
+	ck_assert_int_eq(opendirs_removed(o, 6, &g), -ENOENT);
+	for (uint64_t i = 100; i < 200; i++) {	/* growth */
+		a = dir_attr(i, 1);
+		opendirs_open(o, &a);
+	}
+	ck_assert_int_eq(opendirs_removed(o, 150, &g), 0);
+	opendirs_free(o);
+	opendirs_free(NULL);
+}
+END_TEST
+
 static Suite *
 fusecore_suite(void)
 {
@@ -352,6 +384,7 @@ fusecore_suite(void)
 	tcase_add_test(tc, test_workq);
 	tcase_add_test(tc, test_defer_attr);
 	tcase_add_test(tc, test_dirattrs);
+	tcase_add_test(tc, test_opendirs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_source_bad, 0,

@@ -935,9 +935,10 @@ fd = os.open(p("rm1"), os.O_RDONLY)
 os.rmdir(p("rm1"))
 r = err(os.fstat, fd)
 check("fstat of a removed dir's open fd works, with no links",
-      r == "OK" and os.fstat(fd).st_nlink == 0, "got %s" % r,
-      todo=("minidfs forgets a removed directory while it is open"
-            if "open-dir-removed" in KNOWN else None))
+      r == "OK" and os.fstat(fd).st_nlink == 0, "got %s" % r)
+r = err(os.listdir, fd)
+check("reading a removed dir's open fd lists nothing",
+      r == "OK" and os.listdir(fd) == [], "got %s" % r)
 os.close(fd)
 
 # ---- symlink, more -------------------------------------------------------------
