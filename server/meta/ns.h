@@ -273,6 +273,9 @@ int	 ns_load_orphan_handle(struct ns *, uint64_t ino, uint64_t session,
  * inode counter from next_ino (0: unknown) and the loaded maximum, replays
  * block_ref +1 for every chunk.  Returns 0 or -EUCLEAN (no root). */
 int	 ns_load_finish(struct ns *, uint64_t next_ino, struct ns_batch *cleanup);
+/* While loading, after the inodes: the directories' inode numbers in
+ * ascending order (*inos malloc'ed, caller frees), their count. */
+size_t	 ns_load_dirs(struct ns *, uint64_t **inos);
 
 /* ---- batches and records -------------------------------------------- */
 

@@ -261,3 +261,33 @@ ns_load_finish(struct ns *ns, uint64_t next_ino, struct ns_batch *cleanup)
 	ns->ino_limit = ns->next_ino;
 	return 0;
 }
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t
+ns_load_dirs(struct ns *ns, uint64_t **inos)
+{
+	struct inode	*ip;
+	size_t		 i, n = 0, cap = 64;
+	uint64_t	*v = xcalloc(cap, sizeof(*v));
+
+	for (i = 0; i <= ns->inodes.mask; i++)
+		for (ip = ns->inodes.b[i]; ip != NULL; ip = ip->hnext) {
+			if (!ns_is_dir(ip))
+				continue;
+			if (n == cap) {
+				cap *= 2;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = ip->ino;
+		}
+	qsort(v, n, sizeof(*v), cmp_u64);
+	*inos = v;
+	return n;
+}

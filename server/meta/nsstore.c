@@ -217,12 +217,13 @@ fetch_worker(void *arg)
 	return NULL;
 }
 
-/* The jobs of prefix: ranges of the inode number below next_ino. */
+/* The jobs of prefix: ncuts + 1 ranges, cut where the keys of inode
+ * cuts[i] (ascending) start. */
 static void
-fetch_jobs(struct fetch *f, const char *prefix, uint64_t next_ino)
+fetch_jobs_at(struct fetch *f, const char *prefix, const uint64_t *cuts,
+    size_t ncuts)
 {
-	size_t		 i, n = next_ino > NSSTORE_LOAD_JOBS * 64 ?
-			    NSSTORE_LOAD_JOBS : 1;
+	size_t		 i, n = ncuts + 1;
 	char		*end;
 
 	end = xstrdup(prefix);
@@ -232,11 +233,42 @@ fetch_jobs(struct fetch *f, const char *prefix, uint64_t next_ino)
 	f->ends = xcalloc(n, sizeof(*f->ends));
 	for (i = 0; i < n; i++) {
 		f->starts[i] = i == 0 ? xstrdup(prefix) :
-		    xasprintf("%s%016" PRIx64, prefix, next_ino / n * i);
+		    xasprintf("%s%016" PRIx64, prefix, cuts[i - 1]);
 		f->ends[i] = i + 1 < n ? xasprintf("%s%016" PRIx64, prefix,
-		    next_ino / n * (i + 1)) : xstrdup(end);
+		    cuts[i]) : xstrdup(end);
 	}
 	free(end);
+}
+
+/* The jobs of prefix: ranges of the inode number below next_ino. */
+static void
+fetch_jobs(struct fetch *f, const char *prefix, uint64_t next_ino)
+{
+	size_t		 i, n = next_ino > NSSTORE_LOAD_JOBS * 64 ?
+			    NSSTORE_LOAD_JOBS : 1;
+	uint64_t	 cuts[NSSTORE_LOAD_JOBS];
+
+	for (i = 0; i + 1 < n; i++)
+		cuts[i] = next_ino / n * (i + 1);
+	fetch_jobs_at(f, prefix, cuts, n - 1);
+}
+
+/* The jobs of the entries under prefix: ranges of the directory inode
+ * (the first component of every entry key) holding about as many
+ * directories each, cut where a directory's keys start. */
+static void
+fetch_jobs_dirs(struct fetch *f, const char *prefix, const uint64_t *dirs,
+    size_t ndirs)
+{
+	size_t		 i, n, per;
+	uint64_t	 cuts[NSSTORE_LOAD_DIR_JOBS];
+
+	n = ndirs < NSSTORE_LOAD_DIR_JOBS ? ndirs : NSSTORE_LOAD_DIR_JOBS;
+	per = n == 0 ? 1 : (ndirs + n - 1) / n;
+	n = ndirs == 0 ? 1 : (ndirs + per - 1) / per;
+	for (i = 0; i + 1 < n; i++)
+		cuts[i] = dirs[(i + 1) * per];
+	fetch_jobs_at(f, prefix, cuts, n - 1);
 }
 
 /* Calls fn for every key under prefix at revision rev. */
@@ -255,7 +287,14 @@ load_kind(struct nsstore *st, const char *prefix, int64_t rev,
 	f.rev = rev;
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.cond, NULL);
-	fetch_jobs(&f, prefix, next_ino);
+	if (strcmp(prefix, EK_DENTRY) == 0) {
+		uint64_t	*dirs;
+		size_t		 ndirs = ns_load_dirs(ld->ns, &dirs);
+
+		fetch_jobs_dirs(&f, prefix, dirs, ndirs);
+		free(dirs);
+	} else
+		fetch_jobs(&f, prefix, next_ino);
 	for (i = 0; i < NSSTORE_LOAD_THREADS && i < f.njobs; i++) {
 		f.running++;
 		if ((rc = pthread_create(&th[nth], NULL, fetch_worker,

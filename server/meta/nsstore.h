@@ -28,6 +28,11 @@ struct ns_batch;
 #define NSSTORE_LOAD_THREADS	2
 #define NSSTORE_LOAD_TRIES	3
 #define NSSTORE_LOAD_JOBS	16
+/* Entries are keyed by their directory's inode, so their ranges are cut at
+ * directories (etcd 3.4 walks a range read's whole [key, range_end) in its
+ * index whatever the limit, so a job holding most entries would cost each
+ * of its pages a walk over all of them): at most this many jobs. */
+#define NSSTORE_LOAD_DIR_JOBS	256
 #define NSSTORE_LOAD_QUEUE	16
 
 struct nsstore;

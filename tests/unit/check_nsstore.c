@@ -409,6 +409,53 @@ START_TEST(test_load_parallel)
 }
 END_TEST
 
+/* More directories than entry jobs (NSSTORE_LOAD_DIR_JOBS): entry ranges
+ * are cut at directories, several to a job, some of them empty; the
+ * root's own entries and those of the last directory are the edges. */
+START_TEST(test_load_dir_jobs)
+{
+	const int	 nd = NSSTORE_LOAD_DIR_JOBS * 2 + 3;
+	struct node	 a;
+	struct ns	*fresh;
+	struct ns_attr	 at;
+	char		 name[32], err[256];
+	uint64_t	 count = 0, *d = calloc((size_t)nd, sizeof(*d));
+	int		 i, files = 0;
+
+	node_start(&a, "/t/dirjobs/", "127.0.0.1:1");
+	ck_assert_int_eq(wait_leader(&a, NULL, WAIT_MS), 0);
+	for (i = 0; i < nd; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		ck_assert_int_eq(ns_mkdir(a.ns, MDFS_ROOT_INO, name, 0755,
+		    NULL, &at), 0);
+		d[i] = at.ino;
+	}
+	for (i = 0; i < nd; i++) {
+		if (i % 3 == 1)
+			continue;	/* an empty one */
+		snprintf(name, sizeof(name), "f%d", i);
+		ck_assert_int_eq(ns_mknod(a.ns, d[i], name, 0644, 0, NULL,
+		    &at), 0);
+		files++;
+	}
+	fresh = node_ns(&a);
+	ck_assert_int_eq(nsstore_load(a.st, fresh, &count, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(count, (uint64_t)(1 + nd + files));
+	for (i = 0; i < nd; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		ck_assert_int_eq(ns_lookup(fresh, MDFS_ROOT_INO, name, &at), 0);
+		ck_assert_uint_eq(at.ino, d[i]);
+		snprintf(name, sizeof(name), "f%d", i);
+		ck_assert_int_eq(ns_lookup(fresh, d[i], name, &at),
+		    i % 3 == 1 ? -ENOENT : 0);
+	}
+	ns_free(fresh);
+	node_stop(&a);
+	free(d);
+}
+END_TEST
+
 static Suite *
 nsstore_suite(void)
 {
@@ -422,6 +469,7 @@ nsstore_suite(void)
 	tcase_add_test(tc, test_one_leader_and_takeover);
 	tcase_add_test(tc, test_load_roundtrip);
 	tcase_add_test(tc, test_load_parallel);
+	tcase_add_test(tc, test_load_dir_jobs);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
