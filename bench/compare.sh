@@ -70,6 +70,10 @@ usage() {
 	    aggregate MiB/s over the wall time of all four
 	  - random 4 KiB preads at 4 KiB-aligned offsets of that file, one at a
 	    time, after drop_caches (IOPS); every read checked
+	    (drop_caches empties the kernel's caches only: the minidfs mount
+	    keeps the blocks it wrote in its own cache, cache_size, 256 MiB by
+	    default, so with --quick's 256 MiB file both read rows measure
+	    that cache; the full size does not fit in it)
 	  - N 4 KiB files (different content each): create+write+close, stat,
 	    read (each after drop_caches, content checked), unlink; ops/s
 	  - M empty files: create, rename, \`ls -l\` of the directory (after
