@@ -8,8 +8,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/metaclient.h"
 #include "common/xalloc.h"
 #include "fuse/dirattrs.h"
@@ -26,15 +26,6 @@ struct dirattrs {
 	pthread_mutex_t	 lock;
 	struct slot	 s[DIRATTRS_SLOTS];
 };
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static struct slot *
 slot_of(struct dirattrs *d, uint64_t ino)
@@ -69,7 +60,7 @@ dirattrs_put(struct dirattrs *d, const struct mc_attr *a)
 	s = slot_of(d, a->ino);
 	if (!s->used || s->a.ino != a->ino || s->a.ctime <= a->ctime) {
 		s->used = 1;
-		s->at = mono_ns();
+		s->at = clock_mono_ns();
 		s->a = *a;
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -84,7 +75,7 @@ dirattrs_get(struct dirattrs *d, uint64_t ino, int64_t max_age_ns,
 
 	pthread_mutex_lock(&d->lock);
 	s = slot_of(d, ino);
-	if (s->used && s->a.ino == ino && mono_ns() - s->at <= max_age_ns) {
+	if (s->used && s->a.ino == ino && clock_mono_ns() - s->at <= max_age_ns) {
 		*a = s->a;
 		rc = 0;
 	}

@@ -1,6 +1,7 @@
 /*
  * writer: the write side of the data path -- per-file block buffers, the
- * uploader pool, commits of the block map.  The consistency argument is the
+ * uploader pool, commits of the block map (writer.c), and the attributes
+ * it keeps of open files (writer_attr.c).  The consistency argument is the
  * comment at the top of writer.c.  Thread-safe (see ofile.h for locking).
  */
 #ifndef MINIDFS_FUSE_WRITER_H

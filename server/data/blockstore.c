@@ -718,22 +718,12 @@ out:
 	return rc;
 }
 
-int
-blockstore_check(struct blockstore *bs, const char *id)
+void
+bs_note_removed(struct blockstore *bs, const char *id)
 {
-	uint64_t	 size;
-	int		 fd, rc;
-
-	if ((rc = blockstore_open_read(bs, id, &fd, &size)) == -ENOENT) {
-		pthread_mutex_lock(&bs->lock);
-		log_change(bs, BS_REMOVED, id, 0);
-		pthread_mutex_unlock(&bs->lock);
-	}
-	if (rc != 0)
-		return rc;
-	rc = blockstore_verify(bs, id, fd, size, 0, size);
-	close(fd);
-	return rc;
+	pthread_mutex_lock(&bs->lock);
+	log_change(bs, BS_REMOVED, id, 0);
+	pthread_mutex_unlock(&bs->lock);
 }
 
 int

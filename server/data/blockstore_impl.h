@@ -19,5 +19,8 @@ void	 bs_block_paths(const struct blockstore *, const char *id, char *dir,
 	    char *path, char *sum);
 /* pread until n bytes or EOF; the count or -errno. */
 ssize_t	 bs_pread_all(int fd, void *p, size_t n, uint64_t off);
+/* Records id as removed in the change log (it was expected but is not
+ * here), so the next heartbeat tells the metaserver. */
+void	 bs_note_removed(struct blockstore *, const char *id);
 
 #endif /* MINIDFS_DATA_BLOCKSTORE_IMPL_H */

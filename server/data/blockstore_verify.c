@@ -176,3 +176,18 @@ blockstore_verify(struct blockstore *bs, const char *id, int fd,
 	}
 	return rc;
 }
+
+int
+blockstore_check(struct blockstore *bs, const char *id)
+{
+	uint64_t	 size;
+	int		 fd, rc;
+
+	if ((rc = blockstore_open_read(bs, id, &fd, &size)) == -ENOENT)
+		bs_note_removed(bs, id);
+	if (rc != 0)
+		return rc;
+	rc = blockstore_verify(bs, id, fd, size, 0, size);
+	close(fd);
+	return rc;
+}
