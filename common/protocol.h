@@ -412,7 +412,9 @@
  *   server error: the node is told to verify its replica (a "verify"
  *   command in its next heartbeat answer) and quarantines it if it is bad,
  *   after which repair replaces it.  A report is a hint: the metaserver
- *   takes no replica away on a client's word.  EINVAL (bad id or node);
+ *   takes no replica away on a client's word, but until the node has
+ *   checked, the replica is listed after the others (blockmap) and is a
+ *   copy source for repair only when no other is left.  EINVAL (bad id or node);
  *   ENOENT (no such block, node, or replica of it on that node).
  */
 #define META_ROUTE_FS_BADREPLICA "/v1/fs/badreplica"

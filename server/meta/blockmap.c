@@ -448,6 +448,7 @@ cluster_block_locations(struct cluster *c, const char *blockid,
 	struct cblock	*b;
 	size_t		 i, j, n = 0;
 	size_t		 idx[UINT8_MAX];
+	uint8_t		 sus[UINT8_MAX];
 	int64_t		 now;
 
 	out->n = 0;
@@ -458,24 +459,31 @@ cluster_block_locations(struct cluster *c, const char *blockid,
 	if ((b = cl_block_find(c, id)) != NULL) {
 		for (i = 0; i < b->nrep && n < UINT8_MAX; i++)
 			if (!(b->rep[i].flags & REP_DELETING) &&
-			    cl_node_live(c, &c->nodes[b->rep[i].node], now))
+			    cl_node_live(c, &c->nodes[b->rep[i].node], now)) {
+				sus[n] = (b->rep[i].flags & REP_SUSPECT) != 0;
 				idx[n++] = b->rep[i].node;
+			}
 	}
-	/* insertion sort: non-draining first, then most free space */
+	/* insertion sort: replicas reported bad last, then non-draining
+	 * first, then most free space */
 	for (i = 1; i < n; i++) {
-		size_t v = idx[i];
+		size_t	 v = idx[i];
+		uint8_t	 vs = sus[i];
 
 		for (j = i; j > 0; j--) {
 			const struct cnode *a = &c->nodes[idx[j - 1]];
 			const struct cnode *x = &c->nodes[v];
 
-			if (a->draining < x->draining ||
+			if (sus[j - 1] < vs || (sus[j - 1] == vs &&
+			    (a->draining < x->draining ||
 			    (a->draining == x->draining &&
-			    cl_node_free(a) >= cl_node_free(x)))
+			    cl_node_free(a) >= cl_node_free(x)))))
 				break;
 			idx[j] = idx[j - 1];
+			sus[j] = sus[j - 1];
 		}
 		idx[j] = v;
+		sus[j] = vs;
 	}
 	/* Until a live node has sent its full report since this leader took
 	 * over, nobody here knows what it holds: offer it after the known

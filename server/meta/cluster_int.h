@@ -29,6 +29,8 @@ struct etcd_watch;
 #define REP_DEL_QUEUED	0x01	/* a delete command waits in the outbox */
 #define REP_DEL_SENT	0x02	/* a delete command was handed out */
 #define REP_DELETING	(REP_DEL_QUEUED | REP_DEL_SENT)
+#define REP_SUSPECT	0x04	/* a client reported it bad: offered last,
+				 * a copy source only when nothing else is */
 
 struct replica {
 	uint16_t	 node;		/* index into cluster->nodes */

@@ -159,11 +159,13 @@ cand_cmp(const void *pa, const void *pb)
 	return memcmp(a->b->id, b->b->id, BLOCKID_LEN);
 }
 
-/* Picks the live holder with the shortest outbox as the copy source. */
+/* Picks the live holder with the shortest outbox as the copy source; a
+ * replica a client reported bad only when no other is left. */
 static const struct cnode *
 pick_source(struct cluster *c, const struct cblock *b, int64_t now)
 {
 	const struct cnode *best = NULL;
+	int	 best_sus = 0, sus;
 	size_t	 i;
 
 	for (i = 0; i < b->nrep; i++) {
@@ -172,8 +174,12 @@ pick_source(struct cluster *c, const struct cblock *b, int64_t now)
 		if ((b->rep[i].flags & REP_DELETING) ||
 		    !cl_node_live(c, nd, now))
 			continue;
-		if (best == NULL || nd->out_n < best->out_n)
+		sus = (b->rep[i].flags & REP_SUSPECT) != 0;
+		if (best == NULL || sus < best_sus ||
+		    (sus == best_sus && nd->out_n < best->out_n)) {
 			best = nd;
+			best_sus = sus;
+		}
 	}
 	return best;
 }
@@ -257,6 +263,7 @@ cluster_suspect(struct cluster *c, const char *blockid, const char *node_id)
 	uint8_t		 id[BLOCKID_LEN];
 	struct cblock	*b;
 	struct cnode	*n;
+	struct replica	*r;
 	size_t		 idx, i;
 	int		 rc = 0;
 
@@ -265,10 +272,12 @@ cluster_suspect(struct cluster *c, const char *blockid, const char *node_id)
 	pthread_mutex_lock(&c->lock);
 	if ((n = cl_node_find(c, node_id, &idx)) == NULL ||
 	    (b = cl_block_find(c, id)) == NULL ||
-	    cl_replica_find(b, idx) == NULL) {
+	    (r = cl_replica_find(b, idx)) == NULL) {
 		rc = -ENOENT;
 		goto out;
 	}
+	/* until the node has checked it: readers and repair go elsewhere */
+	r->flags |= REP_SUSPECT;
 	for (i = 0; i < n->out_n; i++)
 		if (n->out[n->out_head + i].op == CLUSTER_CMD_VERIFY &&
 		    strcmp(n->out[n->out_head + i].id, blockid) == 0)
