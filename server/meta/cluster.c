@@ -371,9 +371,14 @@ report_apply(struct cluster *c, struct cnode *n, size_t idx, int64_t now)
 		    n->report[i].size, now);
 		struct replica *r = cl_replica_find(b, idx);
 
-		if (r == NULL)
+		if (r == NULL) {
 			cl_replica_add(c, b, idx);
-		else if ((r->flags & REP_DEL_SENT) && now - r->del_at_ms >=
+			continue;
+		}
+		/* still listed after the node checked a reported copy: it
+		 * was good (a bad one would have left in "bad") */
+		r->flags &= ~REP_SUSPECT;
+		if ((r->flags & REP_DEL_SENT) && now - r->del_at_ms >=
 		    (int64_t)c->conf.repair_timeout * 1000)
 			r->flags = 0;	/* that delete was lost: decide anew */
 	}

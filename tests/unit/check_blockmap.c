@@ -140,6 +140,55 @@ START_TEST(test_heartbeat_changes)
 }
 END_TEST
 
+/* A client's report of a bad replica: one verify command for that node,
+ * the replica listed last until the node's next full report lists it. */
+START_TEST(test_suspect)
+{
+	struct fx	 f;
+	struct chain	 ch;
+	struct cluster_cmd cmds[4];
+	char		 bid[BLOCKID_BUFSZ], other[BLOCKID_BUFSZ];
+	const char	*ids[1];
+	const unsigned	 on[] = { 0, 1, 2 };
+	size_t		 n, i;
+
+	fx_init(&f, 4);
+	test_id(1, bid);
+	test_id(2, other);
+	place(&f, bid, 3, on, 3);
+	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 3);
+	ck_assert_str_ne(ch.nodes[2].id, ch.nodes[0].id);
+	/* report the one offered first */
+	char first[sizeof(ch.nodes[0].id)];
+	size_t fi;
+
+	memcpy(first, ch.nodes[0].id, sizeof(first));
+	fi = (size_t)(first[2] - '0');
+	ck_assert_int_eq(cluster_suspect(f.c, bid, first), 0);
+	ck_assert_int_eq(cluster_suspect(f.c, bid, first), 0);	/* once */
+	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 3);
+	ck_assert_str_eq(ch.nodes[2].id, first);
+	n = hb(&f, (unsigned)fi, cmds, 4);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(cmds[0].op, CLUSTER_CMD_VERIFY);
+	ck_assert_str_eq(cmds[0].id, bid);
+	ck_assert_uint_eq(hb(&f, (unsigned)fi, cmds, 4), 0);
+	/* errors: bad id, unknown node or block, a node without it */
+	ck_assert_int_eq(cluster_suspect(f.c, "zz", first), -EINVAL);
+	ck_assert_int_eq(cluster_suspect(f.c, bid, "nosuch"), -ENOENT);
+	ck_assert_int_eq(cluster_suspect(f.c, other, first), -ENOENT);
+	ck_assert_int_eq(cluster_suspect(f.c, bid, "ds3"), -ENOENT);
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(hb(&f, (unsigned)i, cmds, 4), 0);
+	/* the node's full report still lists it: it checked out good */
+	ids[0] = bid;
+	ck_assert_int_eq(test_report(f.c, (unsigned)fi, ids, 1), 0);
+	ck_assert_uint_eq(cluster_block_locations(f.c, bid, &ch), 3);
+	ck_assert_str_ne(ch.nodes[2].id, first);
+	fx_free(&f);
+}
+END_TEST
+
 /* A live node that has not sent its full report since the takeover may hold
  * any block: it is offered after the known replicas until it reports. */
 START_TEST(test_locations_unreported)
@@ -869,6 +918,7 @@ blockmap_suite(void)
 
 	tc = tcase_create("core");
 	tcase_add_test(tc, test_heartbeat_changes);
+	tcase_add_test(tc, test_suspect);
 	tcase_add_test(tc, test_locations_unreported);
 	tcase_add_test(tc, test_full_report);
 	tcase_add_test(tc, test_repair_dead_node);
