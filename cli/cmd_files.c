@@ -567,9 +567,9 @@ get_data(struct files *f, uint64_t ino, uint64_t size, FILE *out,
 			while (k < n && chunks[k].index < i)
 				k++;
 			if (k < n && chunks[k].index == i) {
-				*what = "reading a block";
 				struct dataapi_report rep = { report_bad, f };
 
+				*what = "reading a block";
 				if ((rc = dataapi_get(f->pool, &chunks[k], bs,
 				    &rep, &data, &len)) != 0)
 					break;

@@ -414,8 +414,9 @@
  *   after which repair replaces it.  A report is a hint: the metaserver
  *   takes no replica away on a client's word, but until the node has
  *   checked, the replica is listed after the others (blockmap) and is a
- *   copy source for repair only when no other is left.  EINVAL (bad id or node);
- *   ENOENT (no such block, node, or replica of it on that node).
+ *   copy source for repair only when no other is left.
+ *   EINVAL (bad id, or node not a valid node id); ENOENT (no such block,
+ *   node, or replica of it on that node).
  */
 #define META_ROUTE_FS_BADREPLICA "/v1/fs/badreplica"
 #define META_ROUTE_FS_BLOCKMAP	"/v1/fs/blockmap"

@@ -640,6 +640,7 @@ blockstore_writer_commit(struct bs_writer *w, int *existed)
 	char			 dir[PATH_MAX], path[PATH_MAX], sum[PATH_MAX];
 	char			 d1[PATH_MAX];
 	struct stat		 st;
+	const char		*sd;
 	int			 rc, sfd = -1, made1 = 0, made2 = 0;
 
 	*existed = 0;
@@ -705,10 +706,13 @@ blockstore_writer_commit(struct bs_writer *w, int *existed)
 	pthread_mutex_unlock(&bs->lock);
 sync_dirs:
 	/* the block's directory, then the entries of new directories */
-	if ((rc = fsync_dir(dir)) < 0 ||
-	    (made2 && (rc = fsync_dir(d1)) < 0) ||
-	    (made1 && (rc = fsync_dir(bs->blocks_dir)) < 0))
-		log_warnx("fsync %s: %s", dir, strerror(-rc));
+	sd = dir;
+	if ((rc = fsync_dir(sd)) == 0 && made2)
+		rc = fsync_dir(sd = d1);
+	if (rc == 0 && made1)
+		rc = fsync_dir(sd = bs->blocks_dir);
+	if (rc < 0)
+		log_warnx("fsync %s: %s", sd, strerror(-rc));
 out:
 	if (sfd != -1)
 		close(sfd);

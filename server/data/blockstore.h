@@ -15,8 +15,8 @@
  * A write goes to a temp file while it is hashed, is verified against its id,
  * fsynced, renamed into place (the .sum first, the block last: a block never
  * exists without its checksums) and the directory fsynced (and the parents
- * of directories the write created), all before it is acknowledged.  A crash at any
- * point leaves the whole block or nothing.  Space is reserved before a byte is
+ * of directories the write created), all before it is acknowledged.  A
+ * crash at any point leaves the whole block or nothing.  Space is reserved before a byte is
  * written: max_storage_size (0: the filesystem's size) and the filesystem's
  * free space are both enforced.
  *

@@ -141,15 +141,17 @@ void	 cluster_set_leader(struct cluster *, int leader);
  * replicas 0 or > MDFS_MAX_CHAIN), or -ENOSPC when no live dataserver has
  * room.  With fewer usable nodes than replicas it returns the ones it has
  * (n >= 1). */
-/* A client found node_id's replica of blockid bad or missing: queues a
- * verify command for the node (once: a queued one is not repeated).
+int	 cluster_alloc(struct cluster *, const char *blockid, uint64_t size,
+	    unsigned replicas, const char *const *exclude_addrs,
+	    size_t nexclude, struct chain *out, int *present);
+/* A client found node_id's replica of blockid bad or missing: flags the
+ * replica (listed last, a repair source only when no other is left) and
+ * queues a verify command for the node (once: a queued one is not
+ * repeated).
  * Returns 0, -EINVAL (bad id), -ENOENT (unknown block or node, or the node
  * holds no replica of it), -ENOBUFS (the node's outbox is full). */
 int	 cluster_suspect(struct cluster *, const char *blockid,
 	    const char *node_id);
-int	 cluster_alloc(struct cluster *, const char *blockid, uint64_t size,
-	    unsigned replicas, const char *const *exclude_addrs,
-	    size_t nexclude, struct chain *out, int *present);
 /* The client reports where a block was stored (node ids from the PUT
  * answer's "stored") when it commits the block map.  Unknown node ids and a
  * bad block id are ignored. */

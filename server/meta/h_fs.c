@@ -149,7 +149,6 @@ h_fs_attr_json(const struct meta *m, const struct ns_attr *a)
 	return o;
 }
 
-/* {"attr":{...}} plus whatever the caller adds. */
 cJSON *
 h_fs_add_dirs(const struct meta *m, cJSON *o, uint64_t d1, uint64_t d2)
 {
@@ -164,6 +163,7 @@ h_fs_add_dirs(const struct meta *m, cJSON *o, uint64_t d1, uint64_t d2)
 	return o;
 }
 
+/* {"attr":{...}} plus whatever the caller adds. */
 cJSON *
 h_fs_entry_json(const struct meta *m, const struct ns_attr *a)
 {

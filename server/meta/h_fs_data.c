@@ -18,6 +18,7 @@
 #include "common/httpd.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/names.h"
 #include "common/protocol.h"
 #include "common/token.h"
 #include "common/xalloc.h"
@@ -279,8 +280,8 @@ meta_h_fs_badreplica(struct httpd_req *req, struct httpd_resp *resp)
 		h_fs_bad_field(resp, JF_ID);
 		return;
 	}
-	if (json_get_str(j, JF_NODE, &node) != 0 || node[0] == '\0' ||
-	    strlen(node) > MDFS_NODE_ID_MAX) {
+	if (json_get_str(j, JF_NODE, &node) != 0 ||
+	    !names_node_id_valid(node)) {
 		h_fs_bad_field(resp, JF_NODE);
 		return;
 	}

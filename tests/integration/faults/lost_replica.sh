@@ -65,6 +65,8 @@ code=$(mpost m1 /v1/fs/badreplica '{"id":"zz","node":"ds1"}')
 ok_eq "badreplica with a bad id: 400" 400 "$code"
 code=$(mpost m1 /v1/fs/badreplica "{\"id\":\"$B1\"}")
 ok_eq "badreplica without a node: 400" 400 "$code"
+code=$(mpost m1 /v1/fs/badreplica "{\"id\":\"$B1\",\"node\":\"../ds1\"}")
+ok_eq "badreplica with a node id that is no node id: 400" 400 "$code"
 code=$(mpost m1 /v1/fs/badreplica "{\"id\":\"$B1\",\"node\":\"nosuch\"}")
 ok_eq "badreplica of an unknown node: 404" 404 "$code"
 ok_eq "... with ENOENT" ENOENT "$(jq -r .error "$CLUSTER_DIR/body")"
