@@ -501,6 +501,9 @@ main(int argc, char *argv[])
 	/* the loop returns the number of the signal that ended it */
 	if (rc == SIGTERM || rc == SIGINT || rc == SIGHUP)
 		rc = 0;
+	else if (rc != 0)
+		log_warnx("the FUSE session ended with an error: %s",
+		    rc < 0 ? strerror(-rc) : "unknown");
 	ret = rc == 0 && failed == 0 ? 0 : 1;
 	log_info("unmounting %s%s", cl.mountpoint,
 	    failed ? " (some data was not stored)" : "");

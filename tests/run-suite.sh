@@ -32,6 +32,13 @@ if [ $check_rc -ne 0 ]; then
 		echo "---- $log"
 		tail -n 60 "$log"
 	done
+	# last, where a clipped output still shows them: the failed checks
+	echo "---- the failed checks"
+	for trs in $(grep -l -E '^:test-result: (FAIL|ERROR)' \
+	    $(find . -name '*.trs') 2>/dev/null); do
+		grep -E -A 3 '^(not ok|Bail out)' "${trs%.trs}.log" |
+		    sed "s|^|${trs%.trs}: |"
+	done
 fi
 
 pass=0 fail=0 skip=0
