@@ -4,8 +4,9 @@
 # files; a second up is harmless; status says when a process died and up
 # restarts only that one; down stops every recorded PID and unmounts; up on
 # the same DIR brings back the same cluster with its data; a process that
-# dies during up fails it fast and leaves nothing running; bad arguments and
-# a bad state file are refused.
+# dies during up fails it fast and leaves nothing running; status tells how
+# a process ended; --set writes a config key (and one a server refuses is
+# undone); bad arguments and a bad state file are refused.
 # TIMEOUT: 400
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
@@ -131,6 +132,12 @@ run "$L" status --dir "$DIR"
 ok_eq "status of a DIR without a cluster fails" 1 "$RC"
 run "$L" down --dir "$DIR"
 ok_eq "down of a DIR without a cluster fails" 1 "$RC"
+run "$L" up --dir "$DIR" --set data.log_level=debug
+ok_eq "a --set without SECTION.KEY is a usage error" 2 "$RC"
+run "$L" up --dir "$DIR" --set etcd.server.x=1
+ok_eq "a --set for another WHO is a usage error" 2 "$RC"
+ok "... naming the choices" grep -q "WHO must be meta, data, mount" <<<"$OUT"
+ok "... and nothing was created" test ! -e "$DIR"
 run "$L" up --help
 ok "up --help describes --replicas" grep -q -- "--replicas R" <<<"$OUT"
 ok_eq "... and exits 0" 0 "$RC"
@@ -187,13 +194,21 @@ ok "data2 is killed" bash -c "for i in \$(seq 50); do
 run "$L" status --dir "$DIR"
 ok_eq "status exits 1 while a dataserver is down" 1 "$RC"
 ok "status shows data2 down" grep -q "^  data2 .* down" <<<"$OUT"
+ok "... and how it ended" grep -q "^  data2 .* down .* killed by SIGKILL" \
+    <<<"$OUT"
 run "$L" status --dir "$DIR" --quiet
 ok_eq "status --quiet says it by its exit status" 1 "$RC"
 ok_eq "... and prints nothing" "" "$OUT"
 
-run "$L" up --dir "$DIR"
+run "$L" up --dir "$DIR" --set data2.server.log_level=debug
 remember_pids "$DIR"
 ok_eq "up restarts what is down" 0 "$RC"
+ok "--set data2.server.log_level wrote data2's config" \
+    grep -qx "  log_level: debug" "$DIR/conf/data2.yaml"
+ok "... and no other's" bash -c "! grep -q 'log_level: debug' \
+    '$DIR/conf/data1.yaml' '$DIR/conf/data3.yaml'"
+ok "... which data2 now runs with" grep -q " debug httpd: " \
+    "$DIR/logs/data2.log"
 ok "... only data2" grep -q "^starting data2$" <<<"$OUT"
 ok_eq "... exactly one process started" 1 "$(grep -c '^starting' <<<"$OUT")"
 ok "data2 runs again" alive "$(pid_of data2)"
@@ -235,6 +250,20 @@ run "$L" status --dir "$DIR"
 ok_eq "status exits 1 after down" 1 "$RC"
 run "$L" down --dir "$DIR"
 ok_eq "a second down is harmless" 0 "$RC"
+
+cat "$DIR"/conf/*.yaml >"$W/conf.before"
+run "$L" up --dir "$DIR" --set data.nosuch.key=1
+remember_pids "$DIR"
+ok_eq "up with a --set the dataservers refuse fails" 1 "$RC"
+ok "... showing the dataserver's complaint" grep -q "nosuch: unknown section" \
+    <<<"$OUT"
+ok "... and leaves the configs as they were" \
+    bash -c "cat '$DIR'/conf/*.yaml | cmp -s - '$W/conf.before'"
+left=$(for p in /proc/[0-9]*; do
+	tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qF -- "$DIR/conf/" &&
+	    echo "${p#/proc/}"
+done)
+ok_eq "... with nothing left running" "" "$left"
 
 run "$L" up --dir "$DIR"
 remember_pids "$DIR"
