@@ -3,6 +3,8 @@
 # trap; everything it writes lives in one private mktemp directory.
 #
 #   cluster_init                 work dir $CLUSTER_DIR, EXIT trap
+#   cluster_up METAS DATAS ...   a whole cluster from minidfs-cluster up
+#                                (tests/lib/launched.sh)
 #   free_port                    prints a free TCP port on $CLUSTER_HOST
 #   etcd_start / etcd_kill / etcd_restart      $ETCD_EP = $CLUSTER_HOST:port
 #   etcd_get KEY / etcd_put KEY VALUE / etcd_del KEY   (under $ETCD_PREFIX)
@@ -51,7 +53,9 @@ cluster_cleanup() {
 	done
 	if { [ "${TAP_FAILED:-0}" -gt 0 ] || [ $rc -ne 0 ]; } &&
 	    [ -d "$CLUSTER_DIR" ]; then
-		for f in "$CLUSTER_DIR"/*/log "$CLUSTER_DIR"/etcd.log; do
+		for f in "$CLUSTER_DIR"/*/log "$CLUSTER_DIR"/etcd.log \
+		    "$CLUSTER_DIR"/cluster/logs/*.log \
+		    "$CLUSTER_DIR"/launcher.log; do
 			[ -f "$f" ] || continue
 			tap_diag "---- last lines of $f"
 			tail -n 25 "$f" | sed 's/^/# /'
@@ -177,11 +181,16 @@ etcd_start() {
 etcd_kill() {
 	kill -KILL "$ETCD_PID" 2>/dev/null
 	wait "$ETCD_PID" 2>/dev/null
+	wait_for 10 eval "! kill -0 $ETCD_PID 2>/dev/null"
 	return 0
 }
 
 etcd_restart() {
-	etcd_launch || tap_bail "etcd did not restart"
+	if [ -n "$LAUNCH_DIR" ]; then
+		launched_start || tap_bail "etcd did not restart"
+	else
+		etcd_launch || tap_bail "etcd did not restart"
+	fi
 }
 
 b64() {
@@ -216,7 +225,11 @@ ds_url() {
 }
 
 ds_data() {
-	echo "$CLUSTER_DIR/$1/data"
+	if [ -n "${LAUNCHED[$1]:-}" ]; then
+		echo "$LAUNCH_DIR/data/${LAUNCHED[$1]}"
+	else
+		echo "$CLUSTER_DIR/$1/data"
+	fi
 }
 
 node_alive() {
@@ -233,6 +246,10 @@ ds_answers() {
 dataserver_start() {
 	local id=$1 dir port i
 	shift
+	if [ -n "${LAUNCHED[$id]:-}" ]; then
+		launched_restart "$id" "$@"
+		return
+	fi
 	dir="$CLUSTER_DIR/$id"
 	mkdir -p "$dir"
 	port=${DS_PORT[$id]:-$(free_port)}
@@ -257,6 +274,8 @@ dataserver_start() {
 	  heartbeat_interval: 1
 	  connection_timeout: 2
 	EOF
+	[ -z "${CLUSTER_SECRET:-}" ] || printf 'security:\n  secret_file: "%s"\n' \
+	    "$CLUSTER_SECRET" >>"$dir/config.yaml"
 	${DS_EXEC[$id]:-} "$DATASERVER_BIN" -c "$dir/config.yaml" "$@" \
 	    >>"$dir/log" 2>&1 &
 	DS_PID[$id]=$!
@@ -274,25 +293,27 @@ dataserver_start() {
 	return 1
 }
 
-kill_node() {
-	local id=$1 sig=${2:-KILL}
-	kill -s "$sig" "${DS_PID[$id]}" 2>/dev/null || return 1
-	if [ "$sig" = KILL ]; then
-		wait "${DS_PID[$id]}" 2>/dev/null
+# pid_kill PID ID SIGNAL: a KILL returns once the process is gone.
+pid_kill() {
+	kill -s "$3" "$1" 2>/dev/null || return 1
+	if [ "$3" = KILL ]; then
+		if [ -n "${LAUNCHED[$2]:-}" ]; then
+			wait_for 10 eval "! kill -0 $1 2>/dev/null"
+		else
+			wait "$1" 2>/dev/null
+		fi
 	fi
 	return 0
+}
+
+kill_node() {
+	pid_kill "${DS_PID[$1]}" "$1" "${2:-KILL}"
 }
 
 # Sets NODE_STATUS to the node's exit status (or "timeout").  Not in a
 # subshell: only this shell can wait for its children.
 node_wait_exit() {
-	local secs=${2:-30} pid=${DS_PID[$1]}
-	if wait_for "$secs" eval "! kill -0 $pid 2>/dev/null"; then
-		wait "$pid" 2>/dev/null
-		NODE_STATUS=$?
-	else
-		NODE_STATUS=timeout
-	fi
+	pid_wait_exit "${DS_PID[$1]}" "$1" "${2:-30}"
 }
 
 # http METHOD URL [curl args]: prints the status code, body in $CLUSTER_DIR/body
@@ -362,8 +383,9 @@ fake_meta_stop() {
 #   meta_wait_exit ID [seconds]  its exit status (or "timeout") in $NODE_STATUS
 #   meta_is_leader ID            succeeds while ID says it leads
 #   meta_wait_leader SECONDS ID...   prints the first ID that leads
-#   fs ID OP JSON                POST /v1/fs/OP to ID; prints the status,
-#                                body in $CLUSTER_DIR/body
+#   meta_post ID PATH JSON       POST JSON to metaserver ID; prints the
+#                                status, body in $CLUSTER_DIR/body
+#   fs ID OP JSON                meta_post ID /v1/fs/OP JSON
 #   meta_session ID              opens a client session on ID, prints its id
 
 METASERVER_BIN="$top_builddir/server/meta/minidfs-metaserver"
@@ -388,6 +410,10 @@ meta_answers() {
 metaserver_start() {
 	local id=$1 dir port i
 	shift
+	if [ -n "${LAUNCHED[$id]:-}" ]; then
+		launched_restart "$id" "$@"
+		return
+	fi
 	[ -x "$METASERVER_BIN" ] || { tap_diag "$METASERVER_BIN not built"; \
 	    return 1; }
 	dir="$CLUSTER_DIR/$id"
@@ -408,6 +434,8 @@ metaserver_start() {
 	log:
 	  level: debug
 	EOF
+	[ -z "${CLUSTER_SECRET:-}" ] || printf 'security:\n  secret_file: "%s"\n' \
+	    "$CLUSTER_SECRET" >>"$dir/config.yaml"
 	"$METASERVER_BIN" -c "$dir/config.yaml" "$@" >>"$dir/log" 2>&1 &
 	MS_PID[$id]=$!
 	cluster_record "${MS_PID[$id]}"
@@ -433,22 +461,11 @@ metaserver_start() {
 }
 
 kill_meta() {
-	local id=$1 sig=${2:-KILL}
-	kill -s "$sig" "${MS_PID[$id]}" 2>/dev/null || return 1
-	if [ "$sig" = KILL ]; then
-		wait "${MS_PID[$id]}" 2>/dev/null
-	fi
-	return 0
+	pid_kill "${MS_PID[$1]}" "$1" "${2:-KILL}"
 }
 
 meta_wait_exit() {
-	local secs=${2:-30} pid=${MS_PID[$1]}
-	if wait_for "$secs" eval "! kill -0 $pid 2>/dev/null"; then
-		wait "$pid" 2>/dev/null
-		NODE_STATUS=$?
-	else
-		NODE_STATUS=timeout
-	fi
+	pid_wait_exit "${MS_PID[$1]}" "$1" "${2:-30}"
 }
 
 meta_is_leader() {
@@ -471,16 +488,31 @@ meta_wait_leader() {
 	return 1
 }
 
-fs() {
+# cluster_auth: curl arguments signing a call with the cluster secret.
+cluster_auth() {
+	[ -n "${CLUSTER_SECRET:-}" ] || return 0
+	printf '%s\n' -H "X-Minidfs-Auth: $(mktoken "$CLUSTER_SECRET" a '*')"
+}
+
+# meta_post ID PATH JSON: prints the status, body in $CLUSTER_DIR/body
+meta_post() {
+	local -a auth
+	mapfile -t auth < <(cluster_auth)
 	curl -s -m 30 -o "$CLUSTER_DIR/body" -w '%{http_code}' -X POST \
-	    -H 'Content-Type: application/json' -d "$3" \
-	    "$(meta_url "$1" "/v1/fs/$2")"
+	    -H 'Content-Type: application/json' "${auth[@]}" -d "$3" \
+	    "$(meta_url "$1" "$2")"
+}
+
+fs() {
+	meta_post "$1" "/v1/fs/$2" "$3"
 }
 
 meta_session() {
+	local -a auth
+	mapfile -t auth < <(cluster_auth)
 	curl -s -m 10 -X POST -H 'Content-Type: application/json' \
-	    -d '{"client":"test"}' "$(meta_url "$1" /v1/session/open)" |
-	    jq -er .session
+	    "${auth[@]}" -d '{"client":"test"}' \
+	    "$(meta_url "$1" /v1/session/open)" | jq -er .session
 }
 
 # ---- mounts (fuse/minidfs) -------------------------------------------------
@@ -515,7 +547,9 @@ mount_at() {
 	mkdir -p "$dir" "$CLUSTER_DIR/$name"
 	MNT_DIR[$name]=$dir
 	trap 'rc=$?; mount_cleanup; (exit $rc); cluster_cleanup' EXIT
-	"$MINIDFS_BIN" "$src" "$dir" -f "$@" >>"$CLUSTER_DIR/$name/log" 2>&1 &
+	"$MINIDFS_BIN" "$src" "$dir" -f "$@" \
+	    ${CLUSTER_SECRET:+-o "secret_file=$CLUSTER_SECRET"} \
+	    >>"$CLUSTER_DIR/$name/log" 2>&1 &
 	MNT_PID[$name]=$!
 	cluster_record "${MNT_PID[$name]}"
 }
@@ -546,3 +580,7 @@ unmount() {
 	fi
 	return 0
 }
+
+
+# the cluster of the launcher (cluster_up): tests/lib/launched.sh
+. "$(dirname "${BASH_SOURCE[0]}")/launched.sh"

@@ -1,8 +1,10 @@
 # meta.sh: helpers for the metaserver's cluster tests (sourced after
 # cluster.sh).  They speak the routes of common/protocol.h with curl and jq.
 #
-#   mpost ID PATH JSON           POST JSON to metaserver ID; prints the status,
-#                                body in $CLUSTER_DIR/body
+#   mpost ID PATH JSON           meta_post of cluster.sh: POST JSON to
+#                                metaserver ID (signed with CLUSTER_SECRET,
+#                                if set); prints the status, body in
+#                                $CLUSTER_DIR/body
 #   mget ID PATH                 GET; the same
 #   jb FILTER                    jq -r FILTER over the last body
 #   live_nodes ID                number of live dataservers ID knows
@@ -14,12 +16,13 @@
 #                                an unreferenced block; prints its id
 
 mpost() {
-	curl -s -m 30 -o "$CLUSTER_DIR/body" -w '%{http_code}' -X POST \
-	    -H 'Content-Type: application/json' -d "$3" "$(meta_url "$1" "$2")"
+	meta_post "$@"
 }
 
 mget() {
-	curl -s -m 30 -o "$CLUSTER_DIR/body" -w '%{http_code}' \
+	local -a auth
+	mapfile -t auth < <(cluster_auth)
+	curl -s -m 30 -o "$CLUSTER_DIR/body" -w '%{http_code}' "${auth[@]}" \
 	    "$(meta_url "$1" "$2")"
 }
 

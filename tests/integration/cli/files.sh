@@ -18,12 +18,9 @@ ADMIN="$top_builddir/cli/minidfs-admin"
 BS=65536
 
 cluster_init
-etcd_start
-metaserver_start m1 --blocks.block_size=$BS || tap_bail "m1 did not start"
+cluster_up 1 3 --set meta.blocks.block_size=$BS ||
+    tap_bail "the cluster did not start"
 meta_wait_leader 30 m1 >/dev/null || tap_bail "no metaserver leads"
-for d in ds1 ds2 ds3; do
-	dataserver_start "$d" || tap_bail "dataserver $d did not start"
-done
 wait_for 30 fuse_nodes_live 3 || tap_bail "the metaserver does not see 3 dataservers"
 M=$(meta_addr m1)
 ok_eq "block size from the metaserver" $BS \
@@ -33,7 +30,8 @@ ok_eq "block size from the metaserver" $BS \
 OUT=$CLUSTER_DIR/out
 ERR=$CLUSTER_DIR/err
 adm() {
-	"$ADMIN" -m "$M" -t 5 "$@" >"$OUT" 2>"$ERR"
+	"$ADMIN" -m "$M" -t 5 --secret-file "$CLUSTER_SECRET" "$@" >"$OUT" \
+	    2>"$ERR"
 	echo $?
 }
 # one_line PATTERN: stderr is exactly one line "minidfs-admin: ...PATTERN..."
@@ -57,7 +55,7 @@ for n in 0 1 $((BS - 1)) $BS $((BS + 1)) $((5 * BS + 777)); do
 done
 head -c $((3 * BS + 5)) /dev/urandom >"$SRC/stdin"
 ok_eq "put - from stdin" 0 \
-    "$("$ADMIN" -m "$M" -t 5 put - /d/stdin <"$SRC/stdin" 2>"$ERR"; echo $?)"
+    "$("$ADMIN" -m "$M" -t 5 -s "$CLUSTER_SECRET" put - /d/stdin <"$SRC/stdin" 2>"$ERR"; echo $?)"
 ok_eq "get it back" 0 "$(adm get /d/stdin "$SRC/stdin.back")"
 ok "stdin put identical" cmp "$SRC/stdin" "$SRC/stdin.back"
 ok_eq "put a shorter file over a longer one" 0 \
@@ -143,7 +141,7 @@ if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null; then
 	    "$(adm get /d/viamount "$SRC/viamount.back")"
 	ok "... identical" cmp "$SRC/viamount" "$SRC/viamount.back"
 	ok "mkdir through the mount" mkdir "$A/m"
-	ok_eq "... seen by ls" m "$(adm ls / >/dev/null; "$ADMIN" -m "$M" ls / | grep -x m)"
+	ok_eq "... seen by ls" m "$(adm ls / >/dev/null; "$ADMIN" -m "$M" -s "$CLUSTER_SECRET" ls / | grep -x m)"
 	ok_eq "rm by the CLI" 0 "$(adm rm /d/viamount)"
 	ok "... gone from the mount" test ! -e "$A/d/viamount"
 	ok "unmount" unmount a

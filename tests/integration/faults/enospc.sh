@@ -11,21 +11,10 @@
 . "$top_srcdir/tests/integration/fuse/lib.sh"
 . "$top_srcdir/tests/integration/faults/lib.sh"
 
-[ -e /dev/fuse ] || { tap_skip "no /dev/fuse"; tap_done; exit 0; }
 [ -x "$ADMIN_BIN" ] || tap_bail "$ADMIN_BIN not built"
 MAX=$((24 * 1024 * 1024))
-cluster_init
-etcd_start
-metaserver_start m1 --cluster.gc_grace=3 --cluster.gc_interval=1 ||
-    tap_bail "metaserver did not start"
-META_ADDR=$(meta_addr m1)
-meta_wait_leader 30 m1 >/dev/null || tap_bail "no metaserver leads"
-for d in ds1 ds2 ds3; do
-	dataserver_start "$d" --storage.max_storage_size=$MAX ||
-	    tap_bail "dataserver $d did not start"
-done
-wait_for 30 fuse_nodes_live 3 ||
-    tap_bail "the metaserver does not see 3 dataservers"
+fuse_cluster_start 1 3 --set meta.cluster.gc_grace=3 \
+    --set meta.cluster.gc_interval=1 --set data.storage.max_storage_size=$MAX
 ok_eq "a dataserver reports its capacity" "$MAX" \
     "$(curl -s -m 5 "$(ds_url ds1 /v1/stats)" | jq -r .capacity)"
 

@@ -1,7 +1,7 @@
 # lib.sh: what every tests/integration/faults/*.sh shares (sourced after
 # tap.sh, cluster.sh and fuse/lib.sh).
 #
-#   faults_cluster_start        fuse_cluster_start plus dataserver ds4: etcd,
+#   faults_cluster_start [up args...]   fuse_cluster_start 1 4: etcd,
 #                               metaserver m1 (R=3) and ds1..ds4, all live
 #   adm ARGS...                 minidfs-admin against m1; prints the exit
 #                               status, stdout in $CLUSTER_DIR/adm.out
@@ -17,14 +17,13 @@ ADMIN_BIN="$top_builddir/cli/minidfs-admin"
 
 faults_cluster_start() {
 	[ -x "$ADMIN_BIN" ] || tap_bail "$ADMIN_BIN not built"
-	fuse_cluster_start
-	dataserver_start ds4 || tap_bail "dataserver ds4 did not start"
-	wait_for 30 fuse_nodes_live 4 ||
-	    tap_bail "the metaserver does not see ds4"
+	fuse_cluster_start 1 4 "$@"
 }
 
 adm() {
-	"$ADMIN_BIN" -m "$META_ADDR" -t 10 "$@" >"$CLUSTER_DIR/adm.out" \
+	"$ADMIN_BIN" -m "$META_ADDR" -t 10 \
+	    ${CLUSTER_SECRET:+--secret-file "$CLUSTER_SECRET"} "$@" \
+	    >"$CLUSTER_DIR/adm.out" \
 	    2>"$CLUSTER_DIR/adm.err"
 	echo $?
 }

@@ -30,7 +30,7 @@ gone_on() {
 	local id=$1 d n=0
 	shift
 	for d in "$@"; do
-		grep -q "command verify $id: not here" "$CLUSTER_DIR/$d/log" &&
+		grep -q "command verify $id: not here" "$(node_log "$d")" &&
 		    n=$((n + 1))
 	done
 	echo $n
@@ -74,7 +74,8 @@ NOT=$(for d in ds1 ds2 ds3 ds4; do echo "$H1" | grep -qx $d || echo $d; done)
 code=$(mpost m1 /v1/fs/badreplica "{\"id\":\"$B1\",\"node\":\"$NOT\"}")
 ok_eq "badreplica of a node without the block: 404" 404 "$code"
 ok "no node was asked to verify anything" \
-    sh -c "! grep -q 'command verify' '$CLUSTER_DIR'/ds*/log"
+    sh -c "! grep -q 'command verify' $(for d in ds1 ds2 ds3 ds4; do
+    node_log $d; done | tr '\n' ' ')"
 
 # ---- f1: every copy gone: the mount reports each one it tried -------------
 for d in $H1; do rm "$(block_path "$d" "$B1")"; done

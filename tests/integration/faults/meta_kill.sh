@@ -11,23 +11,11 @@
 . "$top_srcdir/tests/integration/fuse/lib.sh"
 . "$top_srcdir/tests/integration/faults/lib.sh"
 
-[ -e /dev/fuse ] || { tap_skip "no /dev/fuse"; tap_done; exit 0; }
 META_LEASE_TTL=3
-cluster_init
-etcd_start
-metaserver_start m1 || tap_bail "m1 did not start"
-metaserver_start m2 || tap_bail "m2 did not start"
-L=$(meta_wait_leader 15 m1 m2) || tap_bail "no metaserver leads"
+fuse_cluster_start 2 3
+L=$FUSE_LEADER
 if [ "$L" = m1 ]; then S=m2; else S=m1; fi
 META_ADDR=$(meta_addr "$L")
-for d in ds1 ds2 ds3; do
-	dataserver_start "$d" || tap_bail "dataserver $d did not start"
-done
-nodes_live() {
-	[ "$(fs "$1" statfs '{}')" = 200 ] &&
-	    [ "$(jq -r .nodes "$CLUSTER_DIR/body")" -ge 3 ] 2>/dev/null
-}
-wait_for 30 nodes_live "$L" || tap_bail "the leader does not see 3 dataservers"
 
 A=$CLUSTER_DIR/mnt-a
 mount_at a "$A" "$(meta_addr m1),$(meta_addr m2)" \

@@ -2,7 +2,7 @@
 # faults/restart_all: a tree of files (empty, small, block-sized, multi-block,
 # a symlink, an empty directory, odd modes) written through the mount; then
 # every process of the cluster gets SIGTERM by its PID (mount, metaserver,
-# dataservers, etcd) and is started again on the same data.  Everything is
+# dataservers, etcd) and is started again on the same data (minidfs-cluster up).  Everything is
 # there: the sha256 of every file, `ls -lR` identical, fsck clean.
 # About 30 MiB of data, so the script takes ~10 s on 2 cores.
 # TIMEOUT: 240
@@ -73,12 +73,9 @@ fi
 ok "etcd exits on SIGTERM (status $st)" test "$st" != timeout
 
 # ---- start everything again on the same data ----------------------------------
-etcd_restart
-metaserver_start m1 || tap_bail "metaserver m1 did not restart"
+# what a user runs: minidfs-cluster up starts every process again
+ok "minidfs-cluster up restarts the cluster" launched_start
 meta_wait_leader 30 m1 >/dev/null || tap_bail "no metaserver leads"
-for d in $NODES; do
-	dataserver_start "$d" || tap_bail "dataserver $d did not restart"
-done
 ok "the metaserver sees the 4 dataservers again" wait_for 30 fuse_nodes_live 4
 mount_at a2 "$A" "$META_ADDR" -o attr_timeout=0,entry_timeout=0
 wait_mount a2 || tap_bail "mount a2 failed"

@@ -172,7 +172,7 @@ fs_requests() {
 	    awk '/^minidfs_meta_requests_total\{kind="fs"\}/ {print $2}'
 }
 # setattr requests the metaserver logged (one httpd line per request)
-setattrs() { grep -c ' POST /v1/fs/setattr ' "$CLUSTER_DIR/m1/log"; }
+setattrs() { grep -c ' POST /v1/fs/setattr ' "$(node_log m1)"; }
 # etcd writes: raft proposals committed (each txn is one)
 etcd_writes() {
 	curl -s "http://$ETCD_EP/metrics" |

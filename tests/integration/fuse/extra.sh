@@ -7,9 +7,7 @@
 . "$top_srcdir/tests/lib/cluster.sh"
 . "$top_srcdir/tests/integration/fuse/lib.sh"
 
-fuse_cluster_start
-dataserver_start ds4 || tap_bail "dataserver ds4 did not start"
-wait_for 30 fuse_nodes_live 4 || tap_bail "the metaserver does not see ds4"
+fuse_cluster_start 1 4
 A=$CLUSTER_DIR/mnt-a
 B=$CLUSTER_DIR/mnt-b
 mount_at a "$A" "$META_ADDR" -o attr_timeout=0,entry_timeout=0,retry_time=30
@@ -27,7 +25,8 @@ mkdir -p "$M"
 MNT_DIR[helper]=$M
 ok "mount.fuse3 -t fuse.minidfs, as mount(8) runs it" \
     env PATH="$top_builddir/fuse:$PATH" mount.fuse3 "$META_ADDR" "$M" \
-    -o rw,_netdev,nofail,attr_timeout=0 -t fuse.minidfs
+    -o "rw,_netdev,nofail,attr_timeout=0,secret_file=$CLUSTER_SECRET" \
+    -t fuse.minidfs
 echo via-helper >"$A/h"
 ok_eq "the helper's mount sees the files" via-helper "$(cat "$M/h")"
 ok "umount" umount "$M"

@@ -8,8 +8,7 @@
 . "$top_srcdir/tests/lib/cluster.sh"
 . "$top_srcdir/tests/integration/fuse/lib.sh"
 
-fuse_cluster_start
-metaserver_start m2 || tap_bail "metaserver m2 did not start"
+fuse_cluster_start 2
 A=$CLUSTER_DIR/mnt-a
 # the standby first: the mount must follow its redirect to the leader
 mount_at a "$A" "$(meta_addr m2),$(meta_addr m1)" \

@@ -97,7 +97,7 @@ M1=$CLUSTER_DIR/m1
 mkdir -p "$M1"
 ok "mount -t fuse.minidfs succeeds" \
     mount -t fuse.minidfs "$META_ADDR" "$M1" \
-    -o entry_timeout=0,attr_timeout=0,_netdev,nofail
+    -o "entry_timeout=0,attr_timeout=0,_netdev,nofail,secret_file=$CLUSTER_SECRET"
 mounted_by_us m1 "$M1"; P1=$MPID
 ok "it is mounted" mountpoint -q "$M1"
 ok_eq "its type is fuse.minidfs" fuse.minidfs "$(mount_field "$M1" 3)"
@@ -126,8 +126,8 @@ mkdir -p "$M2" "$M3"
 FSTAB=$CLUSTER_DIR/fstab
 cat >"$FSTAB" <<EOF
 # a test fstab (mount -T): never /etc/fstab
-$META_ADDR  $M2  fuse.minidfs  defaults,auto,_netdev,nofail,x-systemd.requires=network-online.target,x-systemd.mount-timeout=30,allow_other,entry_timeout=3600,attr_timeout=0,cache_size=64M  0  0
-$META_ADDR  $M3  fuse.minidfs  noauto,_netdev,ro,allow_other  0  0
+$META_ADDR  $M2  fuse.minidfs  defaults,auto,_netdev,nofail,x-systemd.requires=network-online.target,x-systemd.mount-timeout=30,allow_other,entry_timeout=3600,attr_timeout=0,cache_size=64M,secret_file=$CLUSTER_SECRET  0  0
+$META_ADDR  $M3  fuse.minidfs  noauto,_netdev,ro,allow_other,secret_file=$CLUSTER_SECRET  0  0
 EOF
 ok "mount -a with fuse.minidfs and _netdev lines succeeds" \
     mount -T "$FSTAB" -a

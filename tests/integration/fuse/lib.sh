@@ -2,29 +2,30 @@
 # and cluster.sh): a cluster of etcd, one metaserver and three dataservers,
 # and helpers to check errnos from the shell.
 #
-#   fuse_cluster_start          etcd + metaserver m1 + ds1..ds3, waits until
-#                               the metaserver sees the three dataservers;
-#                               META_ADDR is the SOURCE for mounts
+#   fuse_cluster_start [METAS [DATAS [up args...]]]
+#                               the cluster of cluster_up (minidfs-cluster):
+#                               etcd, metaservers m1.. (default 1) and
+#                               dataservers ds1.. (default 3), every one
+#                               live; META_ADDR (m1) is the SOURCE for mounts
 #   errno_of PYTHON-STATEMENT   runs one os.* call, prints OK or the errno
 #                               name (EEXIST, ENOTEMPTY, ...)
 
 fuse_cluster_start() {
+	local metas=${1:-1} datas=${2:-3}
+	shift $(( $# < 2 ? $# : 2 ))
 	[ -e /dev/fuse ] || { tap_skip "no /dev/fuse"; tap_done; exit 0; }
 	command -v fusermount3 >/dev/null || tap_bail "fusermount3 missing"
 	cluster_init
-	etcd_start
-	metaserver_start m1 || tap_bail "metaserver did not start"
+	cluster_up "$metas" "$datas" "$@" || tap_bail "the cluster did not start"
 	META_ADDR=$(meta_addr m1)
-	meta_wait_leader 30 m1 >/dev/null || tap_bail "no metaserver leads"
-	for d in ds1 ds2 ds3; do
-		dataserver_start "$d" || tap_bail "dataserver $d did not start"
-	done
-	wait_for 30 fuse_nodes_live 3 ||
-	    tap_bail "the metaserver does not see 3 dataservers"
+	FUSE_LEADER=$(meta_wait_leader 30 $(seq -f 'm%g' 1 "$metas")) ||
+	    tap_bail "no metaserver leads"
+	wait_for 30 fuse_nodes_live "$datas" ||
+	    tap_bail "the metaserver does not see $datas dataservers"
 }
 
 fuse_nodes_live() {
-	[ "$(fs m1 statfs '{}')" = 200 ] &&
+	[ "$(fs "${FUSE_LEADER:-m1}" statfs '{}')" = 200 ] &&
 	    [ "$(jq -r .nodes "$CLUSTER_DIR/body")" -ge "$1" ] 2>/dev/null
 }
 
