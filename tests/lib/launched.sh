@@ -93,6 +93,7 @@ cluster_up() {
 	meta_ports=$mp
 	data_ports=$dp
 	mount=
+	listen=$CLUSTER_HOST
 	EOF
 	CLUSTER_SECRET=$LAUNCH_DIR/secret
 	# the servers call themselves by the test's IDs

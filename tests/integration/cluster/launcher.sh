@@ -138,6 +138,14 @@ run "$L" up --dir "$DIR" --set etcd.server.x=1
 ok_eq "a --set for another WHO is a usage error" 2 "$RC"
 ok "... naming the choices" grep -q "WHO must be meta, data, mount" <<<"$OUT"
 ok "... and nothing was created" test ! -e "$DIR"
+run "$L" up --dir "$DIR" --listen 10.1.2
+ok_eq "--listen with three parts is a usage error" 2 "$RC"
+ok "... saying so" grep -q "'10.1.2' is not an IPv4 address" <<<"$OUT"
+run "$L" up --dir "$DIR" --listen 10.1.2.256
+ok_eq "--listen with a part over 255 is a usage error" 2 "$RC"
+run "$L" up --dir "$DIR" --listen localhost
+ok_eq "--listen with a name is a usage error" 2 "$RC"
+ok "... and nothing was created" test ! -e "$DIR"
 run "$L" up --help
 ok "up --help describes --replicas" grep -q -- "--replicas R" <<<"$OUT"
 ok_eq "... and exits 0" 0 "$RC"
@@ -312,6 +320,11 @@ ok "... with its line" grep -qF "$D4/cluster.state:3: unknown key 'colour'" \
 printf 'version=1\nmetaservers=x\n' >"$D4/cluster.state"
 run "$L" status --dir "$D4"
 ok "a bad number in it is refused" grep -q "metaservers 'x' is not a number" \
+    <<<"$OUT"
+sed "s/^listen=.*/listen=127.0.0.1.5/" "$W/state.before" >"$D4/cluster.state"
+run "$L" status --dir "$D4"
+ok_eq "a bad listen address in it is refused" 1 "$RC"
+ok "... naming it" grep -q "listen '127.0.0.1.5' is not an IPv4 address" \
     <<<"$OUT"
 
 tap_done

@@ -203,15 +203,12 @@ healed() {
 
 cluster_init
 echo "$CLUSTER_DIR" >"$PARTITION_STATE/cluster_dir"
-etcd_start
-metaserver_start m1 --cluster.heartbeat_timeout=4 ||
-    tap_bail "metaserver did not start"
+# etcd, m1 and ds1..ds3 from the launcher, listening on the core
+# namespace's address; ds4 is started here, in the far namespace
+cluster_up 1 3 --set meta.cluster.heartbeat_timeout=4 \
+    --set data.server.peer_timeout=8 || tap_bail "the cluster did not start"
 META_ADDR=$(meta_addr m1)
 meta_wait_leader 30 m1 >/dev/null || tap_bail "no metaserver leads"
-for d in ds1 ds2 ds3; do
-	dataserver_start "$d" --server.peer_timeout=8 ||
-	    tap_bail "dataserver $d did not start"
-done
 DS_HOST[ds4]=$FAR_IP
 DS_EXEC[ds4]=$IN_FAR
 dataserver_start ds4 --server.peer_timeout=8 ||
