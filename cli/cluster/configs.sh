@@ -167,6 +167,7 @@ apply_sets() {
 # changes kept.
 sets_undo() {
 	local b
+	[ -n "${DIR:-}" ] || return 0
 	for b in "$DIR"/conf/*.yaml.before-up; do
 		[ -f "$b" ] && mv -f "$b" "${b%.before-up}"
 	done
