@@ -81,6 +81,7 @@ files_open(struct files *f, struct admin_ctx *ctx, int data)
 		struct httpc_options	 ho = { 0 };
 
 		ho.timeout_ms = FILES_HTTP_TIMEOUT_MS;
+		ho.recv_buffer = HTTPC_BULK_RECV_BUFFER;
 		if ((f->pool = httpc_pool_new(&ho, FILES_POOL_IDLE)) == NULL)
 			return admin_fail(ctx, "out of memory");
 	}

@@ -371,6 +371,9 @@ httpc_do(struct httpc *c, struct httpc_req *req, char *err, size_t errlen)
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+	if (c->opts.recv_buffer > 0)
+		curl_easy_setopt(curl, CURLOPT_BUFFERSIZE,
+		    c->opts.recv_buffer);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &x);

@@ -29,9 +29,12 @@ struct httpc_options {
 	long	 timeout_ms;		/* whole request; 0: HTTPC_DEFAULT_MS */
 	const char *ca_file;		/* TLS: CA bundle, NULL = system */
 	int	 tls_no_verify;		/* TLS: accept any certificate (tests) */
+	long	 recv_buffer;		/* receive buffer; 0: curl's 16 KiB */
 };
 #define HTTPC_DEFAULT_CONNECT_MS	3000
 #define HTTPC_DEFAULT_MS		30000
+/* For clients that download blocks: fewer, larger reads per block. */
+#define HTTPC_BULK_RECV_BUFFER	(256 * 1024)
 
 struct httpc_header {
 	const char	*name;

@@ -699,6 +699,14 @@ httpd_start(const struct httpd_options *o, char *err, size_t errlen)
 	    HTTPD_DEFAULT_MAX_CONN, NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 	    o->timeout_s != 0 ? o->timeout_s : HTTPD_DEFAULT_TIMEOUT_S, NULL };
+	if (o->conn_memory != 0) {
+		opts[no++] = (struct MHD_OptionItem){
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (intptr_t)o->conn_memory, NULL };
+		opts[no++] = (struct MHD_OptionItem){
+		    MHD_OPTION_CONNECTION_MEMORY_INCREMENT,
+		    (intptr_t)(o->conn_memory / 4), NULL };
+	}
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 

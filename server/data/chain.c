@@ -88,6 +88,7 @@ chain_new(struct data_server *ds)
 	c->opts.timeout_ms = (long)ds->conf.peer_timeout * 1000;
 	c->opts.ca_file = ds->conf.tls_ca;
 	c->opts.tls_no_verify = ds->conf.tls_no_verify;
+	c->opts.recv_buffer = HTTPC_BULK_RECV_BUFFER;	/* pull copies */
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }

@@ -48,6 +48,9 @@ const struct cfg_key data_cfg_keys[] = {
 	  "bytes/s the scrubber may read (0: no scrubbing)" },
 	{ "storage.scrub_interval", CFG_U64, 0, 365ull * 86400, "86400",
 	  OFF(scrub_interval), "seconds between the starts of two scrub passes" },
+	{ "storage.drop_behind_writes", CFG_BOOL, 0, 0, "true",
+	  OFF(drop_behind_writes),
+	  "drop a stored block's pages from the page cache" },
 
 	{ "etcd.endpoints", CFG_STRLIST, 0, 0, "localhost:2379",
 	  OFF(etcd_endpoints), "etcd client endpoints (list or a,b,c)" },

@@ -46,6 +46,7 @@ struct data_config {
 	uint64_t	 block_size;		/* storage.block_size */
 	uint64_t	 scrub_rate;		/* storage.scrub_rate, bytes/s */
 	uint64_t	 scrub_interval;	/* storage.scrub_interval, s */
+	int		 drop_behind_writes;	/* storage.drop_behind_writes */
 	struct cfg_strlist etcd_endpoints;	/* etcd.endpoints */
 	uint64_t	 etcd_dial_timeout;	/* etcd.dial_timeout, s */
 	uint64_t	 lease_ttl;		/* etcd.lease_ttl, s */

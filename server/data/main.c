@@ -263,6 +263,7 @@ main(int argc, char **argv)
 	if ((ds.store = blockstore_open(ds.conf.data_root,
 	    ds.conf.max_storage, err, sizeof(err))) == NULL)
 		fatalx("block store: %s", err);
+	blockstore_set_drop_behind(ds.store, ds.conf.drop_behind_writes);
 	memset(&eo, 0, sizeof(eo));
 	eo.endpoints = (const char * const *)ds.conf.etcd_endpoints.v;
 	eo.nendpoints = ds.conf.etcd_endpoints.n;
@@ -281,6 +282,7 @@ main(int argc, char **argv)
 	ho.tls_cert_file = ds.conf.tls_cert;
 	ho.tls_key_file = ds.conf.tls_key;
 	ho.max_connections = (unsigned)ds.conf.max_connections;
+	ho.conn_memory = HTTPD_BULK_CONN_MEMORY;
 	if ((ds.httpd = httpd_start(&ho, err, sizeof(err))) == NULL)
 		fatalx("listen on %s: %s", ds.conf.listen_address, err);
 

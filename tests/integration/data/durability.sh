@@ -2,7 +2,8 @@
 # durability: a restart keeps every block (and sweeps leftover temp files and
 # orphan checksum files); SIGTERM during a write lets the write finish, is
 # acknowledged, exits 0 and the block survives the restart; concurrent PUTs
-# of one id store it once; concurrent PUTs of many ids all land.
+# of one id store it once; concurrent PUTs of many ids all land; a stored
+# block's pages leave the page cache unless storage.drop_behind_writes is off.
 # TIMEOUT: 180
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/cluster.sh"
@@ -93,4 +94,18 @@ for id in $ids; do
 done
 ok_eq "every block reads back verified after the restart" 0 "$bad"
 ok "the SIGTERM-time block survived" cmp -s "$W/slow" "$(block_path ds1 $slow)"
+# drop behind writes: a stored block is on disk, not in the page cache
+resident() { fincore --bytes --noheadings --output RES "$1" | tr -d " "; }
+mkblock "$W/drop" 4194304
+drop=$(blockid "$W/drop")
+ok_eq "a 4 MiB PUT is stored" 201 \
+    "$(http PUT "$(ds_url ds1 /v1/blocks/$drop)" --data-binary @"$W/drop")"
+ok_eq "its block file has no pages in the page cache" 0 \
+    "$(resident "$(block_path ds1 $drop)")"
+dataserver_start ds2 --storage.drop_behind_writes=false ||
+    tap_bail "ds2 did not start"
+ok_eq "with drop_behind_writes false the PUT is stored too" 201 \
+    "$(http PUT "$(ds_url ds2 /v1/blocks/$drop)" --data-binary @"$W/drop")"
+ok "and its block file stays in the page cache" \
+    test "$(resident "$(block_path ds2 $drop)")" -gt 0
 tap_done
