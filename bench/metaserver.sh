@@ -9,8 +9,8 @@
 #                         (takeover) and memory figures (1000000 for the
 #                         issue's target; needs python3 to generate them)
 #
-# Figures, at concurrency 1 and 16 (curl --parallel over keep-alive
-# connections): etcd puts/s (one key per request), etcd txns/s shaped like
+# Figures, at concurrency 1 and 16 (bench/loadgen: C threads, one keep-alive
+# connection each): etcd puts/s (one key per request), etcd txns/s shaped like
 # a create's (fencing compare + 3 puts: what one create costs etcd when
 # there is nothing to batch it with), creates (mknod), lookups, getattrs,
 # readdirs (100 entries with attributes) per second, and how many creates
@@ -33,59 +33,50 @@ B=$CLUSTER_DIR/bench
 mkdir -p "$B"
 
 now() { date +%s.%N; }
-per_s() { awk -v n="$1" -v t0="$2" -v t1="$3" 'BEGIN { printf "%8.0f", n / (t1 - t0) }'; }
 
 # run CONC CONFIG: runs the curl config, prints requests per second
-run() {
-	local c=$1 cfg=$2 n t0 t1 bad
-	sed -i '$ d' "$cfg"	# no "next" after the last request
-	# options after a "next" start afresh: each request asks for its code
-	sed -i 's|^output = "/dev/null"$|&\nwrite-out = "%{http_code}\\n"|' "$cfg"
-	n=$(grep -c '^url' "$cfg")
-	t0=$(now)
-	curl -s -Z --parallel-max "$c" --parallel-immediate -K "$cfg" \
-	    >"$B/codes" 2>/dev/null
-	t1=$(now)
-	bad=$((n - $(grep -c '^200$' "$B/codes")))
-	[ "$bad" = 0 ] || echo "  ($bad of $n requests failed)" >&2
-	per_s "$n" "$t0" "$t1"
+LOADGEN=$top_builddir/bench/loadgen
+[ -x "$LOADGEN" ] || tap_bail "$LOADGEN is missing: run make first"
+
+# load C URL BODY-FORMAT: N POSTs over C keep-alive connections (the body's
+# %d is the request number, %e its base64, see bench/loadgen.c); prints the
+# rate, and says on stderr when requests did not answer 200
+load() {
+	local rate
+	rate=$("$LOADGEN" -c "$1" -n "$N" "$2" "$3" 2>"$B/load.err") ||
+	    echo "  ($(cat "$B/load.err"))" >&2
+	printf '%8.0f' "${rate:-0}"
 }
 
-# cfg_fs OP FILE PRINTF-FORMAT: N requests of OP with bodies from the
-# format applied to the request number
-cfg_fs() {
-	local op=$1 out=$2 fmt=$3 i
-	for i in $(seq 1 "$N"); do
-		printf 'url = "%s"\ndata = "%s"\noutput = "/dev/null"\nnext\n' \
-		    "$(meta_url m1 "/v1/fs/$op")" \
-		    "$(printf "$fmt" "$i" | sed 's/"/\\"/g')"
-	done >"$out"
+# b64key PREFIX: base64 of an etcd key prefix after which loadgen's %e
+# continues the key (the prefix's length must be a multiple of 3)
+b64key() {
+	[ $((${#1} % 3)) = 0 ] || tap_bail "key prefix $1: length not a multiple of 3"
+	b64 "$1"
 }
 
-cfg_etcd() {
-	local out=$1 tag=$2 i k v
+# etcd puts, one key per request
+load_put() {
+	local c=$1 v
 	v=$(b64 '{"mode":33188,"uid":0,"gid":0,"nlink":1,"size":"0","rdev":"0","atime":"1","mtime":"1","ctime":"1"}')
-	for i in $(seq 1 "$N"); do
-		k=$(b64 "/bench/$tag/$i")
-		printf 'url = "http://%s/v3/kv/put"\ndata = "{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}"\noutput = "/dev/null"\nnext\n' \
-		    "$ETCD_EP" "$k" "$v"
-	done >"$out"
+	load "$c" "http://$ETCD_EP/v3/kv/put" \
+	    "{\"key\":\"$(b64key "$(printf '/bench/put/c%02d/' "$c")")%e\",\"value\":\"$v\"}"
 }
 
-# cfg_txn FILE TAG: N txns shaped like a create's (the fencing compare and
-# three puts: inode record, entry, parent record), the floor of what a
-# create costs etcd at concurrency 1, where there is nothing to batch
-cfg_txn() {
-	local out=$1 tag=$2 i k v d f
+# txns shaped like a create's (the fencing compare and three puts: inode
+# record, entry, parent record), the floor of what a create costs etcd at
+# concurrency 1, where there is nothing to batch
+load_txn() {
+	local c=$1 v p
 	v=$(b64 '{"mode":33188,"uid":0,"gid":0,"nlink":1,"size":"0","rdev":"0","atime":"1795333277816543182","mtime":"1795333277816543182","ctime":"1795333277816543182"}')
-	f=$(b64 "/bench/fence")
-	d=$(b64 "/bench/$tag/dir")
-	for i in $(seq 1 "$N"); do
-		k=$(b64 "/bench/$tag/i/$i")
-		printf 'url = "http://%s/v3/kv/txn"\ndata = "{\\"compare\\":[{\\"key\\":\\"%s\\",\\"target\\":\\"CREATE\\",\\"result\\":\\"EQUAL\\",\\"create_revision\\":\\"%s\\"}],\\"success\\":[{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}},{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}},{\\"request_put\\":{\\"key\\":\\"%s\\",\\"value\\":\\"%s\\"}}]}"\noutput = "/dev/null"\nnext\n' \
-		    "$ETCD_EP" "$f" "$FENCE_REV" "$k" "$v" "$(b64 "/bench/$tag/d/$i")" \
-		    "$(b64 0000000000000123)" "$d" "$v"
-	done >"$out"
+	p=$(printf '/bench/txn/c%02d/' "$c")
+	load "$c" "http://$ETCD_EP/v3/kv/txn" \
+	    "{\"compare\":[{\"key\":\"$(b64 /bench/fence)\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"$FENCE_REV\"}],\"success\":[{\"request_put\":{\"key\":\"$(b64key "${p}ii/")%e\",\"value\":\"$v\"}},{\"request_put\":{\"key\":\"$(b64key "${p}dd/")%e\",\"value\":\"$(b64 0000000000000123)\"}},{\"request_put\":{\"key\":\"$(b64 "${p}dir")\",\"value\":\"$v\"}}]}"
+}
+
+# load_fs C OP BODY-FORMAT: metaserver requests
+load_fs() {
+	load "$1" "$(meta_url m1 "/v1/fs/$2")" "$3"
 }
 
 etcd_start
@@ -106,24 +97,18 @@ printf '%-12s %10s %10s %10s %10s %10s %10s %9s %9s %11s\n' concurrency \
     "etcd put/s" "etcd txn/s" "create/s" "lookup/s" "getattr/s" "readdir/s" \
     "create %" "of txn %" "creates/txn"
 for c in 1 16; do
-	cfg_etcd "$B/etcd$c" "c$c"
-	e=$(run "$c" "$B/etcd$c")
-	cfg_txn "$B/txn$c" "t$c"
-	tx=$(run "$c" "$B/txn$c")
+	e=$(load_put "$c")
+	tx=$(load_txn "$c")
 	fs m1 mkdir "{\"parent\":\"1\",\"name\":\"c$c\",\"mode\":493}" >/dev/null
 	d=$(jq -r .attr.ino <"$CLUSTER_DIR/body")
-	cfg_fs mknod "$B/mk$c" "{\"parent\":\"$d\",\"name\":\"f%d\",\"mode\":33188}"
 	r0=$(etcd_rev)
-	cr=$(run "$c" "$B/mk$c")
+	cr=$(load_fs "$c" mknod "{\"parent\":\"$d\",\"name\":\"f%d\",\"mode\":33188}")
 	r1=$(etcd_rev)
-	cfg_fs lookup "$B/lk$c" "{\"parent\":\"$d\",\"name\":\"f%d\"}"
-	lk=$(run "$c" "$B/lk$c")
+	lk=$(load_fs "$c" lookup "{\"parent\":\"$d\",\"name\":\"f%d\"}")
 	fs m1 lookup "{\"parent\":\"$d\",\"name\":\"f1\"}" >/dev/null
 	f=$(jq -r .attr.ino <"$CLUSTER_DIR/body")
-	cfg_fs getattr "$B/ga$c" "{\"ino\":\"$f\",\"n\":%d}"
-	ga=$(run "$c" "$B/ga$c")
-	cfg_fs readdir "$B/rd$c" "{\"ino\":\"$d\",\"limit\":100,\"n\":%d}"
-	rd=$(run "$c" "$B/rd$c")
+	ga=$(load_fs "$c" getattr "{\"ino\":\"$f\",\"n\":%d}")
+	rd=$(load_fs "$c" readdir "{\"ino\":\"$d\",\"limit\":100,\"n\":%d}")
 	printf '%-12s %10s %10s %10s %10s %10s %10s %8.0f%% %8.0f%% %11.2f\n' \
 	    "$c" "$e" "$tx" "$cr" "$lk" "$ga" "$rd" \
 	    "$(awk -v a="$cr" -v b="$e" 'BEGIN { print 100 * a / b }')" \
