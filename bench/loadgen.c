@@ -44,7 +44,7 @@ static int
 format(const char *fmt, uint64_t i, char *out, size_t cap)
 {
 	char		 num[24];
-	size_t		 o = 0, k;
+	size_t		 o = 0;
 	const char	*p;
 	int		 n;
 
@@ -67,9 +67,8 @@ format(const char *fmt, uint64_t i, char *out, size_t cap)
 			return -1;
 		out[o++] = *p;
 	}
-	k = o;
-	out[k] = '\0';
-	return (int)k;
+	out[o] = '\0';
+	return (int)o;
 }
 
 static void *
