@@ -37,6 +37,9 @@ void		 mdfs_reply_entry(fuse_req_t, struct mdfs *,
 void		 mdfs_reply_err(fuse_req_t, int rc);
 /* Checks a name from the kernel: 0, -ENAMETOOLONG or -EINVAL. */
 int		 mdfs_name_ok(const char *name);
+/* After a change of ino's ctime (attributes, xattrs): the attributes this
+ * mount keeps of it (a directory's, an open file's) are forgotten. */
+void		 mdfs_ctime_moved(struct mdfs *, fuse_ino_t ino);
 
 /* ---- ops_entry.c ------------------------------------------------------------ */
 void	 mdfs_lookup(fuse_req_t, fuse_ino_t, const char *);

@@ -124,6 +124,18 @@ mdfs_name_ok(const char *name)
 	return names_valid_str(name);
 }
 
+void
+mdfs_ctime_moved(struct mdfs *fs, fuse_ino_t ino)
+{
+	struct ofile	*of;
+
+	dirattrs_forget(fs->dirattrs, ino);
+	if ((of = inodes_get(fs->inodes, ino)) != NULL) {
+		writer_forget_base(of);
+		inodes_put(fs->inodes, of);
+	}
+}
+
 /* Around a call that may change some inode's nlink or ctime: the base
  * attributes writer.c keeps of open files go stale (writer_base_attr). */
 static void
@@ -188,7 +200,7 @@ mdfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat	 st;
 	int		 rc = -ENOENT;
 
-	/* A file this mount created and holds open: what the metaserver
+	/* A file this mount holds open: what the metaserver
 	 * answered less than attr_timeout ago is as good as the kernel's
 	 * cache (tar's fchown makes the kernel ask, for its killpriv). */
 	if (fs->attr_timeout > 0 &&

@@ -51,9 +51,12 @@ attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
 		    a->size > of->size)
 			of->size = a->size;
 		ofile_map_invalidate(of);
+		/* the open's answer is as fresh as a getattr: the kernel's
+		 * getattr after the invalidation below is answered from it
+		 * (mdfs_getattr), within attr_timeout, not by a round trip */
+		writer_set_base(of, a, ngen);
 		if (created) {
 			of->created = 1;
-			writer_set_base(of, a, ngen);
 			/* a new file has no chunks: no map to fetch */
 			free(of->map);
 			of->map = NULL;
@@ -95,10 +98,11 @@ mdfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct mdfs_fh	*fh;
 	struct mc_attr	 a;
 	uint64_t	 mfh;
-	uint64_t	 gen;
+	uint64_t	 gen, ngen;
 	int		 rc;
 
 	gen = __atomic_load_n(&fs->commit_gen, __ATOMIC_SEQ_CST);
+	ngen = __atomic_load_n(&fs->names_gen, __ATOMIC_SEQ_CST);
 	if ((rc = mc_open(fs->mc, ino, fi->flags, &a, &mfh)) != 0) {
 		mdfs_reply_err(req, rc);
 		return;
@@ -108,7 +112,7 @@ mdfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	fh = attach(fs, &a, mfh, fi, 0, gen, 0);
+	fh = attach(fs, &a, mfh, fi, 0, gen, ngen);
 	if (fuse_reply_open(req, fi) != 0)
 		detach(fs, fh);		/* interrupted: no release will come */
 }

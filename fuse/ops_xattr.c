@@ -14,7 +14,6 @@
 #include <sys/xattr.h>
 
 #include "common/protocol.h"
-#include "fuse/dirattrs.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
 #include "fuse/ops.h"
@@ -46,7 +45,7 @@ mdfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	if (rc == 0)
 		rc = mc_setxattr(fs->mc, ino, name, value, size, flags);
 	if (rc == 0)
-		dirattrs_forget(fs->dirattrs, ino);	/* ctime moved */
+		mdfs_ctime_moved(fs, ino);
 	mdfs_reply_err(req, rc);
 }
 
@@ -104,6 +103,6 @@ mdfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	if (rc == 0)
 		rc = mc_removexattr(fs->mc, ino, name);
 	if (rc == 0)
-		dirattrs_forget(fs->dirattrs, ino);	/* ctime moved */
+		mdfs_ctime_moved(fs, ino);
 	mdfs_reply_err(req, rc);
 }
