@@ -100,7 +100,7 @@ struct httpd_options {
 #define HTTPD_DEFAULT_MAX_CONN	1024
 #define HTTPD_DEFAULT_TIMEOUT_S	120
 /* 256 KiB: a 4 MiB block arrives in ~16 reads, not ~250 (measured: a
- * third less CPU per byte on a 3-node chain write; more gains nothing). */
+ * fifth less CPU per byte on a 3-node chain write; more gains nothing). */
 #define HTTPD_BULK_CONN_MEMORY	(256 * 1024)
 
 /* Starts serving.  Returns the server or NULL with a message in err. */
