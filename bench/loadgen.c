@@ -105,9 +105,12 @@ worker(void *arg)
 	return NULL;
 }
 
+/* One line on stderr, then the usage; exit status 2. */
 static int
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		fprintf(stderr, "loadgen: %s\n", why);
 	fprintf(stderr, "usage: loadgen -c CONC -n N URL BODY-FORMAT\n");
 	return 2;
 }
@@ -122,11 +125,17 @@ main(int argc, char **argv)
 	double		 s;
 
 	if (argc != 7 || strcmp(argv[1], "-c") != 0 ||
-	    strcmp(argv[3], "-n") != 0 ||
-	    parse_u64(argv[2], 1, 1024, &conc) != 0 ||
-	    parse_u64(argv[4], 1, 999999999, &l.n) != 0 ||
-	    strlen(argv[6]) > 3000)
-		return usage();
+	    strcmp(argv[3], "-n") != 0)
+		return usage(NULL);
+	if (parse_u64(argv[2], 1, 1024, &conc) != 0)
+		return usage("-c: a number of connections from 1 to 1024");
+	if (parse_u64(argv[4], 1, 999999999, &l.n) != 0)
+		return usage("-n: a number of requests from 1 to 999999999");
+	if (strncmp(argv[5], "http://", 7) != 0 &&
+	    strncmp(argv[5], "https://", 8) != 0)
+		return usage("URL: not an http:// or https:// address");
+	if (strlen(argv[6]) > 3000)
+		return usage("BODY-FORMAT: longer than 3000 bytes");
 	l.url = argv[5];
 	l.fmt = argv[6];
 	httpc_global_init();
