@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libfuse3-dev fuse3
-libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libssl-dev libyaml-dev
+libcurl4-openssl-dev libmicrohttpd-dev libcjson-dev libssl-dev libyaml-dev libxxhash-dev
 check
 etcd-server
 curl jq openssl ca-certificates

@@ -28,6 +28,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "common/subsum.h"
 #include "common/xalloc.h"
 #include "server/data/blockstore.h"
 #include "server/data/blockstore_impl.h"
@@ -76,7 +77,7 @@ struct bs_writer {
 	uint64_t	 sub_len;	/* bytes in the current sub-block */
 	uint64_t	 flushed;	/* bytes handed to writeback */
 	struct blockid_ctx whole;
-	struct blockid_ctx sub;
+	struct subsum_ctx sub;
 	struct buf	 sums;		/* .sum lines so far */
 };
 
@@ -491,7 +492,7 @@ blockstore_writer_new(struct blockstore *bs, const char *id,
 	}
 	if ((rc = blockid_init(&w->whole)) < 0)
 		goto fail;
-	if ((rc = blockid_init(&w->sub)) < 0) {
+	if ((rc = subsum_init(&w->sub)) < 0) {
 		blockid_release(&w->whole);
 		goto fail;
 	}
@@ -515,15 +516,15 @@ fail:
 static int
 finish_sub(struct bs_writer *w)
 {
-	char	 hex[BLOCKID_BUFSZ];
+	char	 hex[SUBSUM_BUFSZ];
 	int	 rc;
 
-	blockid_final(&w->sub, hex);
+	subsum_next(&w->sub, hex);
 	w->sub_len = 0;
-	if ((rc = buf_append(&w->sums, hex, BLOCKID_HEX_LEN)) < 0 ||
+	if ((rc = buf_append(&w->sums, hex, SUBSUM_HEX_LEN)) < 0 ||
 	    (rc = buf_append(&w->sums, "\n", 1)) < 0)
 		return rc;
-	return blockid_init(&w->sub);
+	return 0;
 }
 
 int
@@ -562,7 +563,7 @@ blockstore_writer_write(struct bs_writer *w, const void *p, size_t n)
 		take = MDFS_SUBBLOCK_SIZE - w->sub_len;
 		if (take > n)
 			take = n;
-		blockid_update(&w->sub, c, take);
+		subsum_update(&w->sub, c, take);
 		w->sub_len += take;
 		c += take;
 		n -= take;
@@ -593,7 +594,7 @@ writer_free(struct bs_writer *w)
 		unlink(w->tmp);
 	if (!w->whole_done)
 		blockid_release(&w->whole);
-	blockid_release(&w->sub);
+	subsum_release(&w->sub);
 	buf_release(&w->sums);
 	pthread_mutex_lock(&bs->lock);
 	bs->reserved -= w->reserved;

@@ -4,11 +4,14 @@
  * Layout under the data root:
  *   blocks/ab/cd/<id>      the block, named by its SHA-256 (ab, cd: its first
  *                          two bytes in hex)
- *   blocks/ab/cd/<id>.sum  one line "<sha256 hex>\n" per MDFS_SUBBLOCK_SIZE
+ *   blocks/ab/cd/<id>.sum  one line "<checksum hex>\n" per MDFS_SUBBLOCK_SIZE
  *                          piece of the block (the last may be shorter), so
  *                          a range can be verified without reading it all;
  *                          none for a block of one piece (its checksum is
- *                          the id: ranges of it are verified whole)
+ *                          the id: ranges of it are verified whole).  The
+ *                          checksum is XXH3-128 (common/subsum.h); files of
+ *                          SHA-256 lines written by older versions are
+ *                          still read, told apart by their size
  *   tmp/                   blocks being written; swept at open
  *   quarantine/            blocks (and their .sum) that failed verification
  *
@@ -35,11 +38,13 @@
 #include <stdint.h>
 
 #include "common/blockid.h"
+#include "common/subsum.h"
 
 struct blockstore;
 struct bs_writer;
 
-#define BS_SUM_LINE		(BLOCKID_HEX_LEN + 1)	/* bytes per .sum line */
+#define BS_SUM_LINE		(SUBSUM_HEX_LEN + 1)	/* bytes per .sum line */
+#define BS_SUM_LINE_SHA256	(BLOCKID_HEX_LEN + 1)	/* older .sum files */
 #define BS_CHANGES_MAX		100000	/* change-log entries kept */
 #define BS_DIR_MODE		0755
 #define BS_FILE_MODE		0644

@@ -19,6 +19,7 @@
 #include "common/blockid.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "common/subsum.h"
 #include "server/data/blockstore.h"
 #include "server/data/blockstore_impl.h"
 
@@ -87,8 +88,8 @@ verify_range(const char *sumpath, int fd, uint64_t size, uint64_t off,
     uint64_t len, const char **why)
 {
 	uint64_t	 nsub, first, last, i, plen;
-	char		 hex[BLOCKID_BUFSZ];
-	uint8_t		 dg[BLOCKID_LEN];
+	size_t		 line;
+	char		 hex[SUBSUM_BUFSZ];
 	char		*sums = NULL, *b = NULL;
 	struct stat	 st;
 	ssize_t		 r;
@@ -99,23 +100,31 @@ verify_range(const char *sumpath, int fd, uint64_t size, uint64_t off,
 		*why = "checksum file missing";
 		return -EUCLEAN;
 	}
-	if (fstat(sfd, &st) == -1 ||
-	    (uint64_t)st.st_size != nsub * BS_SUM_LINE) {
+	/* The size tells the kind: XXH3-128 lines, or an older store's
+	 * SHA-256 ones. */
+	line = 0;
+	if (fstat(sfd, &st) == 0) {
+		if ((uint64_t)st.st_size == nsub * BS_SUM_LINE)
+			line = BS_SUM_LINE;
+		else if ((uint64_t)st.st_size == nsub * BS_SUM_LINE_SHA256)
+			line = BS_SUM_LINE_SHA256;
+	}
+	if (line == 0) {
 		close(sfd);
 		*why = "checksum file has the wrong size";
 		return -EUCLEAN;
 	}
 	first = off / MDFS_SUBBLOCK_SIZE;
 	last = (off + len - 1) / MDFS_SUBBLOCK_SIZE;
-	sums = malloc((size_t)(last - first + 1) * BS_SUM_LINE);
+	sums = malloc((size_t)(last - first + 1) * line);
 	b = malloc(MDFS_SUBBLOCK_SIZE);
 	if (sums == NULL || b == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	r = bs_pread_all(sfd, sums, (size_t)(last - first + 1) * BS_SUM_LINE,
-	    first * BS_SUM_LINE);
-	if (r != (ssize_t)((last - first + 1) * BS_SUM_LINE)) {
+	r = bs_pread_all(sfd, sums, (size_t)(last - first + 1) * line,
+	    first * line);
+	if (r != (ssize_t)((last - first + 1) * line)) {
 		*why = "checksum file unreadable";
 		rc = -EUCLEAN;
 		goto out;
@@ -130,11 +139,9 @@ verify_range(const char *sumpath, int fd, uint64_t size, uint64_t off,
 			rc = -EUCLEAN;
 			goto out;
 		}
-		if ((rc = blockid_digest(b, (size_t)plen, dg)) < 0)
+		if ((rc = subsum_of_kind(line - 1, b, (size_t)plen, hex)) < 0)
 			goto out;
-		blockid_hex(dg, BLOCKID_LEN, hex);
-		if (memcmp(hex, sums + (i - first) * BS_SUM_LINE,
-		    BLOCKID_HEX_LEN) != 0) {
+		if (memcmp(hex, sums + (i - first) * line, line - 1) != 0) {
 			*why = "sub-block checksum mismatch";
 			rc = -EUCLEAN;
 			goto out;

@@ -413,6 +413,46 @@ START_TEST(test_corruption)
 }
 END_TEST
 
+/* A .sum of SHA-256 lines, as stores written before XXH3 hold, still
+ * verifies ranges, and still catches a flipped byte. */
+START_TEST(test_sha256_sum_file)
+{
+	struct blockstore	*bs = open_store(0);
+	char			*p, id[BLOCKID_BUFSZ], path[PATH_MAX];
+	char			 hex[BLOCKID_BUFSZ];
+	size_t			 n = 200000, i, plen;
+	uint64_t		 size;
+	int			 existed, fd, sfd;
+
+	p = malloc(n);
+	make_block(p, n, 11, id);
+	ck_assert_int_eq(store(bs, id, p, n, 65536, (int64_t)n, &existed), 0);
+	block_file(id, path, ".sum");
+	ck_assert_int_ne(sfd = open(path, O_WRONLY | O_TRUNC), -1);
+	for (i = 0; i < n; i += MDFS_SUBBLOCK_SIZE) {
+		plen = n - i < MDFS_SUBBLOCK_SIZE ? n - i : MDFS_SUBBLOCK_SIZE;
+		ck_assert_int_eq(blockid_of(p + i, plen, hex), 0);
+		ck_assert_int_eq(write(sfd, hex, BLOCKID_HEX_LEN),
+		    BLOCKID_HEX_LEN);
+		ck_assert_int_eq(write(sfd, "\n", 1), 1);
+	}
+	close(sfd);
+	ck_assert_int_eq(blockstore_open_read(bs, id, &fd, &size), 0);
+	ck_assert_int_eq(blockstore_verify(bs, id, fd, size, 65530, 20), 0);
+	ck_assert_int_eq(blockstore_verify(bs, id, fd, size, size - 1, 1), 0);
+	close(fd);
+	corrupt(id, 150000);
+	ck_assert_int_eq(blockstore_open_read(bs, id, &fd, &size), 0);
+	ck_assert_int_eq(blockstore_verify(bs, id, fd, size, 0, 131072), 0);
+	ck_assert_int_eq(blockstore_verify(bs, id, fd, size, 131072, 10),
+	    -EUCLEAN);
+	close(fd);
+	ck_assert_int_eq(blockstore_has(bs, id, NULL), 0);
+	blockstore_close(bs);
+	free(p);
+}
+END_TEST
+
 /* ---- limits -------------------------------------------------------------- */
 
 static const size_t sizes[] = {
@@ -567,6 +607,7 @@ data_blockstore_suite(void)
 	tcase_add_test(tc, test_short_and_long);
 	tcase_add_test(tc, test_no_space);
 	tcase_add_test(tc, test_corruption);
+	tcase_add_test(tc, test_sha256_sum_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
