@@ -32,6 +32,7 @@ struct metaclient {
 	pthread_mutex_t	 session_lock;	/* serializes reopening it */
 	void		(*dirs_fn)(void *, const struct mc_attr *);
 	void		*dirs_arg;
+	uint64_t	 changes;	/* atomic: mc_changes() */
 };
 
 void
@@ -116,15 +117,53 @@ mc_session_refresh(struct metaclient *mc, uint64_t failed)
 	return rc;
 }
 
+uint64_t
+mc_changes(struct metaclient *mc)
+{
+	return __atomic_load_n(&mc->changes, __ATOMIC_SEQ_CST);
+}
+
+/* The routes that change nothing a lookup or getattr answers. */
+static const char *const reading_routes[] = {
+	META_ROUTE_FS_INFO, META_ROUTE_FS_LOOKUP, META_ROUTE_FS_GETATTR,
+	META_ROUTE_FS_READLINK, META_ROUTE_FS_READDIR, META_ROUTE_FS_STATFS,
+	META_ROUTE_FS_GETXATTR, META_ROUTE_FS_LISTXATTR,
+	META_ROUTE_FS_BLOCKMAP, META_ROUTE_FS_ALLOC, META_ROUTE_FS_RELEASE,
+	META_ROUTE_FS_BADREPLICA, META_ROUTE_SESSION_OPEN,
+	META_ROUTE_SESSION_RENEW, META_ROUTE_SESSION_CLOSE,
+	META_ROUTE_LOCKS_GET, META_ROUTE_LOCKS_SET, META_ROUTE_LOCKS_RELEASE,
+};
+
+/* 1 when the request may change names or attributes (mc_changes). */
+static int
+changes_names(const char *path, const cJSON *body)
+{
+	uint32_t	 flags;
+
+	if (strcmp(path, META_ROUTE_FS_OPEN) == 0)
+		/* only O_TRUNC changes what others see of the file */
+		return json_get_u32(body, JF_FLAGS, &flags) != 0 ||
+		    (flags & O_TRUNC) != 0;
+	for (size_t i = 0; i < sizeof(reading_routes) /
+	    sizeof(reading_routes[0]); i++)
+		if (strcmp(path, reading_routes[i]) == 0)
+			return 0;
+	return 1;
+}
+
 int
 mc_call(struct metaclient *mc, const char *method, const char *path,
     const cJSON *body, cJSON **resp)
 {
 	char	 err[256];
-	int	 rc;
+	int	 rc, changes = changes_names(path, body);
 
+	if (changes)
+		__atomic_add_fetch(&mc->changes, 1, __ATOMIC_SEQ_CST);
 	rc = metaconn_call(mc->conn, method, path, body, resp, err,
 	    sizeof(err));
+	if (changes)
+		__atomic_add_fetch(&mc->changes, 1, __ATOMIC_SEQ_CST);
 	if (rc == 0 && resp != NULL && *resp != NULL && mc->dirs_fn != NULL)
 		dirs_to_hook(mc, *resp);
 	/* EAGAIN after the whole retry time: no metaserver took the lead.

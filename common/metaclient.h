@@ -124,6 +124,16 @@ int	 mc_new(const char *source, const void *secret, size_t secret_len,
 void	 mc_free(struct metaclient *);
 /* The session id (0 before mc_session_open). */
 uint64_t mc_session(struct metaclient *);
+/*
+ * Counts this client's requests that may change what a lookup or getattr
+ * answers: every route but the ones that only read (lookup, getattr,
+ * readdir, readlink, statfs, the xattr reads, blockmap, alloc, release,
+ * badreplica, info, sessions, locks) and open without O_TRUNC.  It moves
+ * before such a request is sent and again after it returns, so a value
+ * read before a read was sent and still current later means no change of
+ * this client overlapped the read or followed it.
+ */
+uint64_t mc_changes(struct metaclient *);
 
 /* fn(arg, attr) is called, in the calling thread, with the attributes of
  * each directory an answer reports changed (protocol.h, "dirs"): what a

@@ -30,6 +30,7 @@
 #include "fuse/blockcache.h"
 #include "fuse/diskcache.h"
 #include "fuse/dirattrs.h"
+#include "fuse/lookahead.h"
 #include "fuse/inode.h"
 #include "fuse/opendirs.h"
 #include "fuse/mdfs.h"
@@ -446,6 +447,7 @@ main(int argc, char *argv[])
 	fs.bc = blockcache_new(fs.conf.cache_size);
 	fs.inodes = inodes_new();
 	fs.dirattrs = dirattrs_new();
+	fs.lookahead = lookahead_new();
 	fs.opendirs = opendirs_new();
 	mc_set_dirs_hook(fs.mc, dirs_answered, fs.dirattrs);
 
@@ -524,6 +526,7 @@ out_session:
 out_caches:
 	inodes_free(fs.inodes);
 	dirattrs_free(fs.dirattrs);
+	lookahead_free(fs.lookahead);
 	opendirs_free(fs.opendirs);
 	blockcache_free(fs.bc);
 	diskcache_free(fs.dc);

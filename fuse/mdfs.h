@@ -57,6 +57,7 @@ struct mdfs {
 	struct diskcache	*dc;		/* or NULL */
 	struct inodes		*inodes;
 	struct dirattrs		*dirattrs;	/* recent directory attrs */
+	struct lookahead	*lookahead;	/* listings ahead of lookups */
 	struct opendirs		*opendirs;	/* directories open here */
 	struct writer		*wr;
 	struct reader		*rd;

@@ -16,6 +16,7 @@
 #include "common/protocol.h"
 #include "fuse/dirattrs.h"
 #include "fuse/inode.h"
+#include "fuse/lookahead.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
 #include "fuse/ofile.h"
@@ -90,22 +91,33 @@ mdfs_patch(struct mdfs *fs, struct mc_attr *a)
 	inodes_put(fs->inodes, of);
 }
 
-void
-mdfs_reply_entry(fuse_req_t req, struct mdfs *fs, const struct mc_attr *a)
+/* An entry whose answer is age_ns old: the kernel keeps it for what is
+ * left of the timeouts. */
+static void
+reply_entry_aged(fuse_req_t req, struct mdfs *fs, const struct mc_attr *a,
+    int64_t age_ns)
 {
 	struct fuse_entry_param	 e;
 	struct mc_attr		 p = *a;
+	double			 age = (double)age_ns / 1e9;
 
 	mdfs_patch(fs, &p);
 	memset(&e, 0, sizeof(e));
 	e.ino = p.ino;
 	e.generation = p.generation;
-	e.attr_timeout = fs->attr_timeout;
-	e.entry_timeout = fs->entry_timeout;
+	e.attr_timeout = fs->attr_timeout > age ? fs->attr_timeout - age : 0;
+	e.entry_timeout = fs->entry_timeout > age ? fs->entry_timeout - age :
+	    0;
 	mdfs_stat(&p, &e.attr);
 	inodes_ref(fs->inodes, p.ino, 1);
 	if (fuse_reply_entry(req, &e) != 0)
 		inodes_forget(fs->inodes, p.ino, 1);	/* interrupted */
+}
+
+void
+mdfs_reply_entry(fuse_req_t req, struct mdfs *fs, const struct mc_attr *a)
+{
+	reply_entry_aged(req, fs, a, 0);
 }
 
 void
@@ -146,6 +158,46 @@ names_changing(struct mdfs *fs)
 
 /* ---- ops ------------------------------------------------------------------- */
 
+/*
+ * From a listing fetched ahead (fuse/lookahead.h): 0 when it answered the
+ * request.  A lookup that has to ask counts as a miss; the third in a row
+ * in one directory fetches its listing first, at the generation read
+ * before asking.
+ */
+static int
+lookup_ahead(fuse_req_t req, struct mdfs *fs, fuse_ino_t parent,
+    const char *name)
+{
+	struct mc_dirent	*ents;
+	struct mc_attr		 a;
+	uint64_t		 gen = mc_changes(fs->mc);
+	int64_t			 max_age, age;
+	size_t			 n;
+	int			 rc, eof, fetched = 0;
+
+	if (fs->entry_timeout <= 0 || fs->attr_timeout <= 0)
+		return -EAGAIN;
+	max_age = (int64_t)((fs->entry_timeout < fs->attr_timeout ?
+	    fs->entry_timeout : fs->attr_timeout) * 1e9);
+	for (;;) {
+		rc = lookahead_get(fs->lookahead, parent, name, gen, max_age,
+		    &a, &age);
+		if (rc == 0) {
+			reply_entry_aged(req, fs, &a, age);
+			return 0;
+		}
+		if (fetched || !lookahead_miss(fs->lookahead, parent, gen))
+			return -EAGAIN;
+		fetched = 1;
+		if (mc_readdir(fs->mc, parent, 0, MDFS_READDIR_MAX, &ents, &n,
+		    &eof) != 0) {
+			lookahead_put_failed(fs->lookahead, parent);
+			return -EAGAIN;
+		}
+		lookahead_put(fs->lookahead, parent, gen, ents, n, eof);
+	}
+}
+
 void
 mdfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -158,6 +210,8 @@ mdfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		mdfs_reply_err(req, rc);
 		return;
 	}
+	if (lookup_ahead(req, fs, parent, name) == 0)
+		return;
 	rc = mc_lookup(fs->mc, parent, name, &a);
 	if (rc == -ENOENT && fs->entry_timeout > 0) {
 		/* a negative entry, cached like a positive one */

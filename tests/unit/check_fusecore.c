@@ -3,12 +3,14 @@
  * block arithmetic, the SOURCE parser (common/metaconn's, as main() uses
  * it), the inode table's lookup counts and open files, the work queue, the
  * attribute changes the writer defers to the next flush, the table of
- * recent directory attributes and the table of open directories.
+ * recent directory attributes, the listings fetched ahead of lookups and
+ * the table of open directories.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 #include "common/metaconn.h"
 #include "fuse/dirattrs.h"
 #include "fuse/inode.h"
+#include "fuse/lookahead.h"
 #include "fuse/opendirs.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
@@ -338,6 +341,99 @@ START_TEST(test_dirattrs)
 }
 END_TEST
 
+/* A listing of n names "n0".."n<n-1>" with inode numbers 100 + i. */
+static struct mc_dirent *
+listing(size_t n)
+{
+	struct mc_dirent	*d = calloc(n, sizeof(*d));
+	char			 name[32];
+
+	ck_assert_ptr_nonnull(d);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		d[i].name = strdup(name);
+		d[i].attr.ino = 100 + i;
+		d[i].attr.mode = S_IFREG | 0644;
+	}
+	return d;
+}
+
+START_TEST(test_lookahead)
+{
+	struct lookahead	*la = lookahead_new();
+	struct mc_attr		 a;
+	const int64_t		 hour = 3600LL * 1000000000LL;
+	int64_t			 age = -1;
+	int			 i;
+
+	/* nothing until LOOKAHEAD_MISSES misses at one generation */
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 5, hour, &a, &age),
+	    -EAGAIN);
+	for (i = 1; i < LOOKAHEAD_MISSES; i++)
+		ck_assert_int_eq(lookahead_miss(la, 1, 5), 0);
+	/* a change: the count starts anew with this miss */
+	for (i = 1; i < LOOKAHEAD_MISSES; i++)
+		ck_assert_int_eq(lookahead_miss(la, 1, 6), 0);
+	ck_assert_int_eq(lookahead_miss(la, 1, 6), 1);
+	ck_assert_int_eq(lookahead_miss(la, 1, 6), 0);	/* one fetch at a time */
+	lookahead_put(la, 1, 6, listing(10), 10, 1);
+
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 6, hour, &a, &age), 0);
+	ck_assert_uint_eq(a.ino, 103);
+	ck_assert(age >= 0 && age < hour);
+	ck_assert_int_eq(lookahead_get(la, 1, "n9", 6, hour, &a, &age), 0);
+	ck_assert_uint_eq(a.ino, 109);
+	/* a name not listed, another directory, another generation, too
+	 * old, "." and "..": all asked */
+	ck_assert_int_eq(lookahead_get(la, 1, "n10", 6, hour, &a, &age),
+	    -EAGAIN);
+	ck_assert_int_eq(lookahead_get(la, 2, "n3", 6, hour, &a, &age),
+	    -EAGAIN);
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 7, hour, &a, &age),
+	    -EAGAIN);
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 6, -1, &a, &age),
+	    -EAGAIN);
+	ck_assert_int_eq(lookahead_get(la, 1, ".", 6, hour, &a, &age),
+	    -EAGAIN);
+
+	/* a partial listing is fetched again only after LOOKAHEAD_REFETCH
+	 * misses; a failed fetch lets the next one try */
+	ck_assert_int_eq(lookahead_miss(la, 3, 6), 0);
+	ck_assert_int_eq(lookahead_miss(la, 3, 6), 0);
+	ck_assert_int_eq(lookahead_miss(la, 3, 6), 1);
+	lookahead_put_failed(la, 3);
+	for (i = 1; i < LOOKAHEAD_MISSES; i++)
+		ck_assert_int_eq(lookahead_miss(la, 3, 6), 0);
+	ck_assert_int_eq(lookahead_miss(la, 3, 6), 1);
+	lookahead_put(la, 3, 6, listing(4), 4, 0);
+	for (i = 1; i < LOOKAHEAD_REFETCH; i++)
+		ck_assert_int_eq(lookahead_miss(la, 3, 6), 0);
+	ck_assert_int_eq(lookahead_miss(la, 3, 6), 1);
+	lookahead_put(la, 3, 6, listing(4), 4, 0);
+
+	/* LOOKAHEAD_DIRS directories are kept: the least recently used
+	 * goes (directory 1 was read last, directory 3 goes first) */
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 6, hour, &a, &age), 0);
+	for (uint64_t dir = 10; dir < 10 + LOOKAHEAD_DIRS - 2; dir++)
+		(void)lookahead_miss(la, dir, 6);
+	ck_assert_int_eq(lookahead_get(la, 3, "n1", 6, hour, &a, &age), 0);
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 6, hour, &a, &age), 0);
+	(void)lookahead_miss(la, 99, 6);	/* takes the oldest: dir 10 */
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 6, hour, &a, &age), 0);
+	ck_assert_int_eq(lookahead_get(la, 3, "n1", 6, hour, &a, &age), 0);
+	(void)lookahead_miss(la, 98, 6);
+	(void)lookahead_miss(la, 97, 6);
+	for (uint64_t dir = 11; dir < 10 + LOOKAHEAD_DIRS - 2; dir++)
+		(void)lookahead_miss(la, 200 + dir, 6);
+	/* the five newer ones took 13, 14, 15, 99 and then 1 (read
+	 * before 3 last time) */
+	ck_assert_int_eq(lookahead_get(la, 1, "n3", 6, hour, &a, &age),
+	    -EAGAIN);
+	lookahead_free(la);
+	lookahead_free(NULL);
+}
+END_TEST
+
 START_TEST(test_opendirs)
 {
 	struct opendirs	*o = opendirs_new();
@@ -384,6 +480,7 @@ fusecore_suite(void)
 	tcase_add_test(tc, test_workq);
 	tcase_add_test(tc, test_defer_attr);
 	tcase_add_test(tc, test_dirattrs);
+	tcase_add_test(tc, test_lookahead);
 	tcase_add_test(tc, test_opendirs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");

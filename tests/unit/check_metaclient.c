@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,32 @@ START_TEST(test_attr_decoded)
 }
 END_TEST
 
+/* mc_changes moves twice (before and after) for each request that may
+ * change names or attributes, answered or not, and never for reads. */
+START_TEST(test_changes_counted)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 2000);
+	struct mc_setattr	 sa = { .set = MC_SET_MODE, .mode = 0600 };
+	struct mc_attr		 a;
+	uint64_t		 g0, fh;
+
+	g0 = mc_changes(mc);
+	ck_assert_int_eq(mc_getattr(mc, 42, &a), 0);
+	ck_assert_int_eq(mc_lookup(mc, 1, "missing", &a), -ENOENT);
+	(void)mc_open(mc, 42, O_RDWR, &a, &fh);
+	ck_assert_uint_eq(mc_changes(mc), g0);
+	ck_assert_int_eq(mc_setattr(mc, NULL, 42, &sa, &a), 0);
+	ck_assert_uint_eq(mc_changes(mc), g0 + 2);
+	(void)mc_open(mc, 42, O_WRONLY | O_TRUNC, &a, &fh);
+	ck_assert_uint_eq(mc_changes(mc), g0 + 4);
+	(void)mc_unlink(mc, NULL, 1, "x");
+	ck_assert_uint_eq(mc_changes(mc), g0 + 6);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
 START_TEST(test_follows_redirect)
 {
 	struct fake		*l = fake_start(FAKE_LEADER, NULL);
@@ -345,7 +372,6 @@ START_TEST(test_commit_attr_encoded)
 	const cJSON		*ao;
 	cJSON			*want;
 	int64_t			 mt = 0;
-	int			 calls;
 
 	s.set = MC_SET_MODE | MC_SET_UID | MC_SET_GID | MC_SET_ATIME;
 	s.mode = 04640;
@@ -413,6 +439,7 @@ metaclient_suite(void)
 	tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_attr_decoded);
+	tcase_add_test(tc, test_changes_counted);
 	tcase_add_test(tc, test_follows_redirect);
 	tcase_add_test(tc, test_fails_over_dead_address);
 	tcase_add_test(tc, test_xattr_base64);
