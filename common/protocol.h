@@ -354,10 +354,19 @@
 #define META_ROUTE_FS_LISTXATTR	"/v1/fs/listxattr"
 #define META_ROUTE_FS_RMXATTR	"/v1/fs/removexattr"
 /*
- * POST /v1/fs/open     {"ino":"n","flags":n,"session":"n"}
+ * POST /v1/fs/open     {"ino":"n","flags":n,"session":"n","map":n?}
  *   -> {"fh":"n","attr":{...}}
  *   Registers an open handle of the session (O_TRUNC truncates a regular
- *   file).  ENOENT; EISDIR (write access to a directory); ESRCH (session).
+ *   file).  ENOENT; EISDIR (write access to a directory); ESRCH (session);
+ *   EINVAL (map not a number in 1..MDFS_BLOCKMAP_MAX: nothing opened).
+ *   "map" (JF_MAP, optional): the answer also carries the block map of
+ *   chunks [0, map), read after the open, exactly as a blockmap answer
+ *   with "first":"0","count":map holds it: "size" (the size the map
+ *   belongs to, which may differ from attr's when a commit came between),
+ *   "block_size" and "chunks".  Absent when the inode is not a regular
+ *   file (or its map could not be read: the open still succeeded); a
+ *   client then asks POST /v1/fs/blockmap.  The map is the whole file when
+ *   size <= map * block_size.
  * POST /v1/fs/release  {"ino":"n","fh":"n","session":"n"}  -> {}
  *   Drops the handle; an orphan whose last handle goes is reclaimed.  An
  *   unknown handle is not an error (the leader may have changed).
@@ -459,6 +468,7 @@
 #define JF_LEN		"len"
 #define JF_FIRST	"first"
 #define JF_COUNT	"count"
+#define JF_MAP		"map"		/* open: chunks of the map to answer */
 #define JF_CHUNKS	"chunks"
 #define JF_LOCATIONS	"locations"
 #define JF_TOKEN	"token"

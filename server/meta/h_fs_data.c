@@ -142,6 +142,11 @@ meta_h_fs_removexattr(struct httpd_req *req, struct httpd_resp *resp)
 
 /* ---- open handles -------------------------------------------------------- */
 
+static int	 get_count(const cJSON *, const char *, int, uint32_t *,
+		    struct httpd_resp *);
+static int	 add_blockmap(const struct meta *, cJSON *, uint64_t, uint64_t,
+		    uint32_t);
+
 void
 meta_h_fs_open(struct httpd_req *req, struct httpd_resp *resp)
 {
@@ -149,18 +154,23 @@ meta_h_fs_open(struct httpd_req *req, struct httpd_resp *resp)
 	const cJSON	*j;
 	struct ns_attr	 a;
 	uint64_t	 ino, session, fh = 0;
-	uint32_t	 flags = 0;
+	uint32_t	 flags = 0, map;
 	cJSON		*o = NULL;
 	int		 rc;
 
 	FS_BEGIN(req, resp, m, j);
 	if (h_fs_need_ino(j, JF_INO, &ino, resp) != 0 ||
 	    h_fs_opt_u32(j, JF_FLAGS, &flags, resp) != 0 ||
-	    h_fs_need_session(j, &session, resp) != 0)
+	    h_fs_need_session(j, &session, resp) != 0 ||
+	    get_count(j, JF_MAP, 1, &map, resp) != 0)
 		return;
 	if ((rc = ns_open(m->ns, ino, (int)flags, session, &fh, &a)) == 0) {
 		o = h_fs_entry_json(m, &a);
 		json_add_u64(o, JF_FH, fh);
+		/* the handle is registered: a map that cannot be read (not
+		 * a regular file) is left out, the open still succeeds */
+		if (map > 0)
+			(void)add_blockmap(m, o, ino, 0, map);
 	}
 	h_fs_answer(resp, rc, o);
 }
@@ -235,36 +245,66 @@ blockmap_cb(uint64_t index, const char *id, uint64_t len, void *arg)
 	cJSON_AddItemToArray(ctx->arr, e);
 }
 
+/* A chunk count (1..MDFS_BLOCKMAP_MAX) in field f; an optional one that
+ * is absent is 0.  0, or -1 after answering 400. */
+static int
+get_count(const cJSON *j, const char *f, int optional, uint32_t *v,
+    struct httpd_resp *resp)
+{
+	int	 rc;
+
+	if ((rc = json_get_u32(j, f, v)) == -ENOENT && optional) {
+		*v = 0;
+		return 0;
+	}
+	if (rc != 0 || *v == 0 || *v > MDFS_BLOCKMAP_MAX)
+		return h_fs_bad_field(resp, f);
+	return 0;
+}
+
+/* Adds a blockmap answer's fields for chunks [first, first+count) of ino
+ * to o ("size", "block_size", "chunks"): the blockmap route's answer and
+ * the open route's "map".  Returns 0, or ns_blockmap's errno with o
+ * unchanged. */
+static int
+add_blockmap(const struct meta *m, cJSON *o, uint64_t ino, uint64_t first,
+    uint32_t count)
+{
+	struct blockmap_ctx ctx;
+	uint64_t	 size = 0;
+	unsigned	 replicas;
+	int		 rc;
+
+	ctx.m = m;
+	ctx.arr = json_new_array();
+	rc = ns_blockmap(m->ns, ino, first, count, blockmap_cb, &ctx, &size,
+	    &replicas);
+	if (rc != 0) {
+		cJSON_Delete(ctx.arr);
+		return rc;
+	}
+	json_add_u64(o, JF_SIZE, size);
+	json_add_u64(o, JF_BLOCK_SIZE, m->conf.block_size);
+	cJSON_AddItemToObject(o, JF_CHUNKS, ctx.arr);
+	return 0;
+}
+
 void
 meta_h_fs_blockmap(struct httpd_req *req, struct httpd_resp *resp)
 {
 	struct meta	*m;
 	const cJSON	*j;
-	struct blockmap_ctx ctx;
-	uint64_t	 ino, first, size = 0;
+	uint64_t	 ino, first;
 	uint32_t	 count;
-	unsigned	 replicas;
 	cJSON		*o;
-	int		 rc;
 
 	FS_BEGIN(req, resp, m, j);
 	if (h_fs_need_ino(j, JF_INO, &ino, resp) != 0 ||
 	    h_fs_need_u64(j, JF_FIRST, &first, resp) != 0 ||
-	    h_fs_need_u32(j, JF_COUNT, &count, resp) != 0)
+	    get_count(j, JF_COUNT, 0, &count, resp) != 0)
 		return;
-	if (count == 0 || count > MDFS_BLOCKMAP_MAX) {
-		h_fs_bad_field(resp, JF_COUNT);
-		return;
-	}
 	o = json_new_object();
-	ctx.m = m;
-	ctx.arr = json_new_array();
-	rc = ns_blockmap(m->ns, ino, first, count, blockmap_cb, &ctx, &size,
-	    &replicas);
-	json_add_u64(o, JF_SIZE, size);
-	json_add_u64(o, JF_BLOCK_SIZE, m->conf.block_size);
-	cJSON_AddItemToObject(o, JF_CHUNKS, ctx.arr);
-	h_fs_answer(resp, rc, o);
+	h_fs_answer(resp, add_blockmap(m, o, ino, first, count), o);
 }
 
 void

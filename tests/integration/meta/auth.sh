@@ -1,8 +1,8 @@
 #!/bin/bash
 # auth: with a cluster secret, every filesystem route needs a cluster token
 # (X-Minidfs-Auth) -- none, a bad one and an expired one are refused and
-# change nothing; GET /v1/fs/info stays open; block maps carry signed read
-# tokens for their blocks.
+# change nothing; GET /v1/fs/info stays open; block maps (and the ones open
+# answers carry) hold signed read tokens for their blocks.
 # TIMEOUT: 90
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/cluster.sh"
@@ -70,5 +70,10 @@ t=$(j '.chunks[0].token')
 exp=${t%%.*}
 ok_eq "the block token grants read of that block" "$(mktoken "$SECRET" r "$ID" "$exp")" "$t"
 ok "and expires within the token TTL" test "$exp" -le $(( $(date +%s) + 601 ))
+ok_eq "open with map" 200 "$(afs open "{\"ino\":\"$F\",\"flags\":0,\"session\":\"$S\",\"map\":4}" "$TOK")"
+t=$(j '.chunks[0].token')
+exp=${t%%.*}
+ok_eq "the open's map carries the read token of the block" \
+    "$ID $(mktoken "$SECRET" r "$ID" "$exp")" "$(j '.chunks[0].id') $t"
 
 tap_done

@@ -261,6 +261,38 @@ ok_eq "commit: the size" 4194306 "$(j .attr.size)"
 ok_eq "blockmap after commit" "1 $ID 2" "$(st blockmap \
     "{\"ino\":\"$N\",\"first\":\"0\",\"count\":16}" >/dev/null;
     j '.chunks[] | "\(.index) \(.id) \(.len)"')"
+# open with "map": the answer also holds the blockmap of [0, map)
+op() { st open "{\"ino\":\"$1\",\"flags\":0,\"session\":\"$S\"$2}"; }
+# rel INO [FH]: releases FH (default: the last answer's)
+rel() { st release "{\"ino\":\"$1\",\"fh\":\"${2:-$(j .fh)}\",\"session\":\"$S\"}" >/dev/null; }
+ok_eq "open with map" 200 "$(op "$N" ',"map":16')"
+ok_eq "open with map: the chunks, size and block size" \
+    "1 $ID 2 0|4194306|4194304|4194306" \
+    "$(j '[(.chunks[] | "\(.index) \(.id) \(.len) \(.locations | length)"),
+    .size, .block_size, .attr.size] | join("|")')"
+FH3=$(j .fh)
+ok_eq "open with map: as the blockmap answer has them" \
+    "$(jq -c '[.size, .block_size, .chunks]' "$CLUSTER_DIR/body")" \
+    "$(st blockmap "{\"ino\":\"$N\",\"first\":\"0\",\"count\":16}" >/dev/null
+    jq -c '[.size, .block_size, .chunks]' "$CLUSTER_DIR/body")"
+rel "$N" "$FH3"
+ok_eq "open with map 1: only chunk 0 (a hole here)" '[]|"4194306"' \
+    "$(op "$N" ',"map":1' >/dev/null; jq -c '.chunks' "$CLUSTER_DIR/body")|$(jq -c .size "$CLUSTER_DIR/body")"
+rel "$N"
+ok_eq "open with map $((1024)): 200" 200 "$(op "$N" ',"map":1024')"
+rel "$N"
+ok_eq "open without map: no map in the answer" "true false false false" \
+    "$(op "$N" '' >/dev/null; j '[has("fh"), has("chunks"), has("size"), has("block_size")] | map(tostring) | join(" ")')"
+rel "$N"
+ok_eq "open a directory with map: 200, no chunks" "200 false" \
+    "$(op "$D" ',"map":4') $(j 'has("chunks")')"
+rel "$D"
+for bad in 0 1025 -1 1.5 '"x"' true '[]' '{}'; do
+	ok_eq "open with map $bad: 400 EINVAL" "400 EINVAL" \
+	    "$(op "$N" ",\"map\":$bad") $(err)"
+done
+# (the refused opens registered no handle: the file goes with the last of
+# the two handles below)
 ok_eq "commit a chunk past the size: 400" 400 "$(st commit \
     "{\"ino\":\"$N\",\"session\":\"$S\",\"size\":\"1\",\"chunks\":[{\"index\":\"9\",\"id\":\"$ID\",\"len\":\"2\"}]}")"
 ok_eq "commit without chunks: 400" 400 "$(st commit \
