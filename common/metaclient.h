@@ -91,6 +91,17 @@ struct mc_chunk {
 	struct mc_loc	 loc[MDFS_MAX_CHAIN];
 };
 
+/* A block map as a metaserver answer carries it (protocol.h, blockmap):
+ * the chunks present, in index order.  Filled by mc_open_map; chunks is
+ * malloc'ed and owned by the struct: mc_map_release() frees it. */
+struct mc_map {
+	int		 valid;		/* 0: the answer carried no map */
+	uint64_t	 size;		/* the file size the map belongs to */
+	uint64_t	 block_size;	/* 0 when the answer did not say */
+	struct mc_chunk	*chunks;	/* n of them, or NULL */
+	size_t		 n;
+};
+
 /* A chunk to commit: stored lists the dataserver ids that hold it. */
 struct mc_commit {
 	uint64_t	 index;
@@ -190,6 +201,17 @@ int	 mc_listxattr(struct metaclient *, uint64_t ino, char **list,
 int	 mc_removexattr(struct metaclient *, uint64_t ino, const char *name);
 int	 mc_open(struct metaclient *, uint64_t ino, int flags, struct mc_attr *,
 	    uint64_t *fh);
+/* mc_open that also asks for the block map of chunks [0, map) (map
+ * 1..MDFS_BLOCKMAP_MAX, else -EINVAL and nothing sent; 0: none asked, m
+ * may be NULL).  *m is always initialized; on success m->valid tells
+ * whether the answer carried a (well-formed) map: it does not for other
+ * than regular files, nor from metaservers without the field.  The map is
+ * the whole file when m->size <= map * m->block_size.  The caller
+ * mc_map_release()s *m, whatever the return. */
+int	 mc_open_map(struct metaclient *, uint64_t ino, int flags,
+	    unsigned map, struct mc_attr *, uint64_t *fh, struct mc_map *m);
+/* Frees m's chunks and empties it (valid 0). */
+void	 mc_map_release(struct mc_map *m);
 int	 mc_release(struct metaclient *, uint64_t ino, uint64_t fh);
 /* Chunks present in [first, first+count): *chunks malloc'ed (caller frees),
  * *n, *size the file size. */

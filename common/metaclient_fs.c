@@ -487,59 +487,29 @@ mc_removexattr(struct metaclient *mc, uint64_t ino, const char *name)
 	return mc_send_attr(mc, META_ROUTE_FS_RMXATTR, o, NULL);
 }
 
-int
-mc_open(struct metaclient *mc, uint64_t ino, int flags, struct mc_attr *a,
-    uint64_t *fh)
+void
+mc_map_release(struct mc_map *m)
 {
-	cJSON	*o = mc_obj_ino(JF_INO, ino), *resp = NULL;
-	int	 rc;
-
-	json_add_num(o, JF_FLAGS, flags);
-	for (int again = 1;; again = 0) {
-		uint64_t	 sess = mc_session(mc);
-
-		cJSON_DeleteItemFromObject(o, JF_SESSION);
-		json_add_u64(o, JF_SESSION, sess);
-		rc = mc_call(mc, "POST", META_ROUTE_FS_OPEN, o, &resp);
-		if (rc != -ESRCH || !again || mc_session_refresh(mc, sess) != 0)
-			break;
-	}
-	cJSON_Delete(o);
-	if (rc == 0)
-		rc = decode_fh(resp, a, fh);
-	cJSON_Delete(resp);
-	return rc;
+	free(m->chunks);
+	memset(m, 0, sizeof(*m));
 }
 
-int
-mc_release(struct metaclient *mc, uint64_t ino, uint64_t fh)
+/* The fields of a blockmap answer in resp (the blockmap route's, or the
+ * ones an open answer carries) into *m (valid set).  -EIO (logged, naming
+ * route) when they are malformed, -ENOMEM; *m is untouched then. */
+static int
+decode_map(const cJSON *resp, const char *route, struct mc_map *m)
 {
-	cJSON	*o = mc_obj_ino(JF_INO, ino);
-
-	json_add_u64(o, JF_FH, fh);
-	json_add_u64(o, JF_SESSION, mc_session(mc));
-	return mc_send_attr(mc, META_ROUTE_FS_RELEASE, o, NULL);
-}
-
-int
-mc_blockmap(struct metaclient *mc, uint64_t ino, uint64_t first,
-    unsigned count, struct mc_chunk **chunks, size_t *n, uint64_t *size)
-{
-	cJSON		*o = mc_obj_ino(JF_INO, ino), *resp = NULL;
 	const cJSON	*arr, *it, *locs;
 	const char	*id;
 	struct mc_chunk	*c = NULL;
+	uint64_t	 size, bs = 0;
 	size_t		 k = 0, cnt;
-	int		 rc;
+	int		 rc = -EIO;
 
-	json_add_u64(o, JF_FIRST, first);
-	json_add_num(o, JF_COUNT, count);
-	rc = mc_call(mc, "POST", META_ROUTE_FS_BLOCKMAP, o, &resp);
-	cJSON_Delete(o);
-	if (rc != 0)
-		return rc;
-	rc = -EIO;
-	if (resp == NULL || json_get_u64(resp, JF_SIZE, size) != 0 ||
+	if (resp == NULL || json_get_u64(resp, JF_SIZE, &size) != 0 ||
+	    (json_get_u64(resp, JF_BLOCK_SIZE, &bs) != 0 &&
+	    cJSON_GetObjectItemCaseSensitive(resp, JF_BLOCK_SIZE) != NULL) ||
 	    json_get_array(resp, JF_CHUNKS, &arr) != 0)
 		goto out;
 	cnt = (size_t)cJSON_GetArraySize(arr);
@@ -559,14 +529,92 @@ mc_blockmap(struct metaclient *mc, uint64_t ino, uint64_t first,
 		memcpy(c[k].id, id, BLOCKID_BUFSZ);
 		k++;
 	}
-	*chunks = c;
-	*n = k;
-	c = NULL;
-	rc = 0;
+	m->valid = 1;
+	m->size = size;
+	m->block_size = bs;
+	m->chunks = c;
+	m->n = k;
+	return 0;
 out:
 	if (rc == -EIO)
-		log_warnx("metaclient: bad answer to %s", META_ROUTE_FS_BLOCKMAP);
+		log_warnx("metaclient: bad block map in the answer to %s",
+		    route);
 	free(c);
+	return rc;
+}
+
+int
+mc_open(struct metaclient *mc, uint64_t ino, int flags, struct mc_attr *a,
+    uint64_t *fh)
+{
+	return mc_open_map(mc, ino, flags, 0, a, fh, NULL);
+}
+
+int
+mc_open_map(struct metaclient *mc, uint64_t ino, int flags, unsigned map,
+    struct mc_attr *a, uint64_t *fh, struct mc_map *m)
+{
+	cJSON	*o, *resp = NULL;
+	int	 rc;
+
+	if (m != NULL)
+		memset(m, 0, sizeof(*m));
+	if (map > MDFS_BLOCKMAP_MAX || (map > 0 && m == NULL))
+		return -EINVAL;
+	o = mc_obj_ino(JF_INO, ino);
+	json_add_num(o, JF_FLAGS, flags);
+	if (map > 0)
+		json_add_num(o, JF_MAP, map);
+	for (int again = 1;; again = 0) {
+		uint64_t	 sess = mc_session(mc);
+
+		cJSON_DeleteItemFromObject(o, JF_SESSION);
+		json_add_u64(o, JF_SESSION, sess);
+		rc = mc_call(mc, "POST", META_ROUTE_FS_OPEN, o, &resp);
+		if (rc != -ESRCH || !again || mc_session_refresh(mc, sess) != 0)
+			break;
+	}
+	cJSON_Delete(o);
+	if (rc == 0)
+		rc = decode_fh(resp, a, fh);
+	/* an answer without a map (not a regular file, an older metaserver)
+	 * is no error, and neither is a bad one: the handle is open, and
+	 * the caller can still ask for the map */
+	if (rc == 0 && map > 0 &&
+	    cJSON_GetObjectItemCaseSensitive(resp, JF_CHUNKS) != NULL)
+		(void)decode_map(resp, META_ROUTE_FS_OPEN, m);
+	cJSON_Delete(resp);
+	return rc;
+}
+
+int
+mc_release(struct metaclient *mc, uint64_t ino, uint64_t fh)
+{
+	cJSON	*o = mc_obj_ino(JF_INO, ino);
+
+	json_add_u64(o, JF_FH, fh);
+	json_add_u64(o, JF_SESSION, mc_session(mc));
+	return mc_send_attr(mc, META_ROUTE_FS_RELEASE, o, NULL);
+}
+
+int
+mc_blockmap(struct metaclient *mc, uint64_t ino, uint64_t first,
+    unsigned count, struct mc_chunk **chunks, size_t *n, uint64_t *size)
+{
+	cJSON		*o = mc_obj_ino(JF_INO, ino), *resp = NULL;
+	struct mc_map	 m;
+	int		 rc;
+
+	json_add_u64(o, JF_FIRST, first);
+	json_add_num(o, JF_COUNT, count);
+	rc = mc_call(mc, "POST", META_ROUTE_FS_BLOCKMAP, o, &resp);
+	cJSON_Delete(o);
+	if (rc == 0 && (rc = decode_map(resp, META_ROUTE_FS_BLOCKMAP,
+	    &m)) == 0) {
+		*chunks = m.chunks;
+		*n = m.n;
+		*size = m.size;
+	}
 	cJSON_Delete(resp);
 	return rc;
 }

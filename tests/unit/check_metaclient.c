@@ -4,8 +4,8 @@
  * following a standby's 307 to the leader, failing over past a dead
  * address, bounded retries (a standby with no leader ends in ETIMEDOUT,
  * never EAGAIN), error bodies decoded to errno without retrying, malformed
- * answers, the base64 of xattr values, and that commit's "attr" is
- * encoded exactly as setattr's fields.
+ * answers, the base64 of xattr values, that commit's "attr" is encoded
+ * exactly as setattr's fields, and the block map an open's answer carries.
  */
 #include "config.h"
 
@@ -60,6 +60,44 @@ attr_json(cJSON *o, uint64_t ino)
 	cJSON_AddItemToObject(o, JF_ATTR, a);
 }
 
+#define FAKE_ID		"0123456789abcdef0123456789abcdef" \
+			"0123456789abcdef0123456789abcdef"
+#define FAKE_BAD_MAP	66	/* inode whose map has a bad block id */
+
+/* A blockmap answer's fields: chunks 0 and 3 of a 4-block file, the
+ * first with two replicas and a token. */
+static void
+map_json(cJSON *o, uint64_t ino)
+{
+	cJSON	*arr = json_new_array(), *c, *locs, *l;
+
+	json_add_u64(o, JF_SIZE, 3 * 4194304 + 10);
+	json_add_u64(o, JF_BLOCK_SIZE, 4194304);
+	c = json_new_object();
+	json_add_u64(c, JF_INDEX, 0);
+	json_add_str(c, JF_ID, ino == FAKE_BAD_MAP ? "not-hex" : FAKE_ID);
+	json_add_u64(c, JF_LEN, 4194304);
+	locs = json_new_array();
+	l = json_new_object();
+	json_add_str(l, JF_ID, "ds1");
+	json_add_str(l, JF_ADDR, "127.0.0.1:8001");
+	cJSON_AddItemToArray(locs, l);
+	l = json_new_object();
+	json_add_str(l, JF_ID, "ds2");
+	json_add_str(l, JF_ADDR, "127.0.0.1:8002");
+	cJSON_AddItemToArray(locs, l);
+	cJSON_AddItemToObject(c, JF_LOCATIONS, locs);
+	json_add_str(c, JF_TOKEN, "tok.en");
+	cJSON_AddItemToArray(arr, c);
+	c = json_new_object();
+	json_add_u64(c, JF_INDEX, 3);
+	json_add_str(c, JF_ID, FAKE_ID);
+	json_add_u64(c, JF_LEN, 10);
+	cJSON_AddItemToObject(c, JF_LOCATIONS, json_new_array());
+	cJSON_AddItemToArray(arr, c);
+	cJSON_AddItemToObject(o, JF_CHUNKS, arr);
+}
+
 static void
 h_any(struct httpd_req *req, struct httpd_resp *resp)
 {
@@ -105,6 +143,12 @@ h_any(struct httpd_req *req, struct httpd_resp *resp)
 		json_add_str(o, JF_ATTR, "not an object");
 	else
 		attr_json(o, ino != 0 ? ino : 1);
+	if (strcmp(path, META_ROUTE_FS_OPEN) == 0)
+		json_add_u64(o, JF_FH, 5);
+	if (strcmp(path, META_ROUTE_FS_BLOCKMAP) == 0 ||
+	    (strcmp(path, META_ROUTE_FS_OPEN) == 0 &&
+	    cJSON_GetObjectItem(j, JF_MAP) != NULL))
+		map_json(o, ino);
 	httpd_resp_json(resp, 200, o);
 }
 
@@ -352,6 +396,90 @@ START_TEST(test_xattr_base64)
 }
 END_TEST
 
+static void
+check_map(const struct mc_chunk *c, size_t n, uint64_t size)
+{
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(size, 3 * 4194304 + 10);
+	ck_assert_uint_eq(c[0].index, 0);
+	ck_assert_uint_eq(c[0].len, 4194304);
+	ck_assert_str_eq(c[0].id, FAKE_ID);
+	ck_assert_str_eq(c[0].token, "tok.en");
+	ck_assert_uint_eq(c[0].nloc, 2);
+	ck_assert_str_eq(c[0].loc[1].id, "ds2");
+	ck_assert_str_eq(c[0].loc[1].addr, "127.0.0.1:8002");
+	ck_assert_uint_eq(c[1].index, 3);
+	ck_assert_uint_eq(c[1].len, 10);
+	ck_assert_str_eq(c[1].token, "");
+	ck_assert_uint_eq(c[1].nloc, 0);
+}
+
+/* The map an open's answer carries is decoded as a blockmap answer is;
+ * none is asked without "map"; a bad one is dropped, the open stands. */
+START_TEST(test_open_map)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 2000);
+	struct mc_attr		 a;
+	struct mc_map		 m;
+	struct mc_chunk		*c;
+	uint32_t		 asked = 0;
+	uint64_t		 fh = 0, size;
+	size_t			 n;
+
+	ck_assert_int_eq(mc_open_map(mc, 9, 0, 64, &a, &fh, &m), 0);
+	ck_assert_int_eq(json_get_u32(l->last, JF_MAP, &asked), 0);
+	ck_assert_uint_eq(asked, 64);
+	ck_assert_uint_eq(fh, 5);
+	ck_assert_uint_eq(a.ino, 9);
+	ck_assert(m.valid);
+	ck_assert_uint_eq(m.block_size, 4194304);
+	check_map(m.chunks, m.n, m.size);
+	mc_map_release(&m);
+	ck_assert_ptr_null(m.chunks);
+	ck_assert(!m.valid);
+	ck_assert_int_eq(mc_blockmap(mc, 9, 0, 16, &c, &n, &size), 0);
+	check_map(c, n, size);
+	free(c);
+
+	ck_assert_int_eq(mc_open(mc, 9, 0, &a, &fh), 0);
+	ck_assert_ptr_null(cJSON_GetObjectItem(l->last, JF_MAP));
+	ck_assert_int_eq(mc_open_map(mc, 9, 0, 0, &a, &fh, &m), 0);
+	ck_assert_ptr_null(cJSON_GetObjectItem(l->last, JF_MAP));
+	ck_assert(!m.valid);
+	mc_map_release(&m);
+
+	ck_assert_int_eq(mc_open_map(mc, FAKE_BAD_MAP, 0, 4, &a, &fh, &m), 0);
+	ck_assert_uint_eq(fh, 5);
+	ck_assert(!m.valid);
+	ck_assert_ptr_null(m.chunks);
+	mc_map_release(&m);
+	ck_assert_int_eq(mc_blockmap(mc, FAKE_BAD_MAP, 0, 4, &c, &n, &size),
+	    -EIO);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
+/* A map size out of 1..MDFS_BLOCKMAP_MAX: EINVAL, nothing sent. */
+START_TEST(test_open_map_refused)
+{
+	struct fake		*l = fake_start(FAKE_LEADER, NULL);
+	struct metaclient	*mc = client(l->addr, 2000);
+	struct mc_attr		 a;
+	struct mc_map		 m;
+	uint64_t		 fh;
+
+	ck_assert_int_eq(mc_open_map(mc, 9, 0, MDFS_BLOCKMAP_MAX + 1, &a, &fh,
+	    &m), -EINVAL);
+	ck_assert(!m.valid);
+	ck_assert_int_eq(mc_open_map(mc, 9, 0, 4, &a, &fh, NULL), -EINVAL);
+	ck_assert_int_eq(__atomic_load_n(&l->calls, __ATOMIC_SEQ_CST), 0);
+	mc_free(mc);
+	fake_stop(l);
+}
+END_TEST
+
 /* The last body's fields other than ino and caller (setattr's fields). */
 static cJSON *
 setattr_fields(const struct fake *f)
@@ -444,6 +572,7 @@ metaclient_suite(void)
 	tcase_add_test(tc, test_fails_over_dead_address);
 	tcase_add_test(tc, test_xattr_base64);
 	tcase_add_test(tc, test_commit_attr_encoded);
+	tcase_add_test(tc, test_open_map);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, setup, NULL);
@@ -453,6 +582,7 @@ metaclient_suite(void)
 	tcase_add_test(tc, test_bounded_without_leader);
 	tcase_add_test(tc, test_bad_answer);
 	tcase_add_test(tc, test_commit_attr_refused);
+	tcase_add_test(tc, test_open_map_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
