@@ -69,6 +69,11 @@ struct mdfs {
 	/* bumped before and after this mount's link, unlink, rmdir and
 	 * rename (atomic): attributes read before differ in nlink or ctime */
 	uint64_t		 names_gen;
+	/* bumped by every change through this mount that can make a block
+	 * map read before it stale, and the changes of files perhaps not
+	 * open here in flight (atomic; reader.h, "map epochs") */
+	uint64_t		 map_epoch;
+	unsigned		 map_changing;
 };
 
 #endif /* MINIDFS_FUSE_MDFS_H */

@@ -22,6 +22,7 @@
 #include "fuse/ofile.h"
 #include "fuse/opendirs.h"
 #include "fuse/ops.h"
+#include "fuse/reader.h"
 #include "fuse/writer.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -339,7 +340,7 @@ mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	struct mc_attr		 a;
 	struct ofile		*of;
 	struct stat		 st;
-	int			 rc = 0;
+	int			 rc = 0, trunc;
 
 	if (to_set & FUSE_SET_ATTR_MODE) {
 		s.set |= MC_SET_MODE;
@@ -377,6 +378,11 @@ mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	 * ctime on every setattr. */
 
 	mdfs_caller(req, &c);
+	/* before the lookup: the file may get opened here meanwhile, with a
+	 * map from before the truncation (reader.h, "map epochs") */
+	trunc = (s.set & MC_SET_SIZE) != 0;
+	if (trunc)
+		reader_maps_change_begin(fs);
 	of = inodes_get(fs->inodes, ino);
 	/* Root's changes to a file this mount created and holds open wait
 	 * for its close (writer.c, point 6): the reply needs no etcd write. */
@@ -405,6 +411,8 @@ mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	else if (rc == 0 && of != NULL)
 		writer_forget_base(of);
 reply:
+	if (trunc)
+		reader_maps_change_end(fs);
 	inodes_put(fs->inodes, of);
 	if (rc != 0) {
 		mdfs_reply_err(req, rc);

@@ -27,12 +27,31 @@ fh_of(struct fuse_file_info *fi)
 	return (struct mdfs_fh *)(uintptr_t)fi->fh;
 }
 
-/* Sets up the handle of a freshly opened file.  gen and ngen are
- * fs->commit_gen and fs->names_gen read before the open was sent to the
- * metaserver. */
+/* This mount's counters, read before an open is sent to the metaserver:
+ * what attach() compares with to tell whether the answer may be older
+ * than a change made here meanwhile. */
+struct open_gens {
+	uint64_t	 commit;	/* fs->commit_gen */
+	uint64_t	 names;		/* fs->names_gen */
+	uint64_t	 map;		/* reader_map_epoch() */
+};
+
+static void
+gens_read(struct mdfs *fs, struct open_gens *g)
+{
+	g->commit = __atomic_load_n(&fs->commit_gen, __ATOMIC_SEQ_CST);
+	g->names = __atomic_load_n(&fs->names_gen, __ATOMIC_SEQ_CST);
+	g->map = reader_map_epoch(fs);
+}
+
+/* Sets up the handle of a freshly opened file.  g: read before the open
+ * was sent.  m (or NULL): the block map the answer carried, of the asked
+ * chunks; installed when it can be trusted (ofile_map_install), else
+ * left to the caller to release. */
 static struct mdfs_fh *
 attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
-    struct fuse_file_info *fi, int created, uint64_t gen, uint64_t ngen)
+    struct fuse_file_info *fi, int created, const struct open_gens *g,
+    struct mc_map *m, unsigned asked)
 {
 	struct mdfs_fh	*fh = xcalloc(1, sizeof(*fh));
 	struct ofile	*of;
@@ -47,23 +66,24 @@ attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
 		 * while the open was on its way: the answer may predate it,
 		 * and an O_APPEND writer would overwrite what the other
 		 * handle just wrote. */
-		if ((fi->flags & O_TRUNC) || of->commit_gen <= gen ||
+		if ((fi->flags & O_TRUNC) || of->commit_gen <= g->commit ||
 		    a->size > of->size)
 			of->size = a->size;
 		ofile_map_invalidate(of);
 		/* the open's answer is as fresh as a getattr: the kernel's
 		 * getattr after the invalidation below is answered from it
 		 * (mdfs_getattr), within attr_timeout, not by a round trip */
-		writer_set_base(of, a, ngen);
+		writer_set_base(of, a, g->names);
 		if (created) {
 			of->created = 1;
 			/* a new file has no chunks: no map to fetch */
-			free(of->map);
-			of->map = NULL;
-			of->nmap = 0;
-			of->map_valid = 1;
-		}
+			ofile_map_set(of, NULL, 0);
+		} else if (m != NULL)
+			(void)ofile_map_install(of, m, asked, g->map);
 	}
+	/* a truncating open makes the maps other opens bring stale */
+	if (fi->flags & O_TRUNC)
+		reader_maps_stale(fs);
 	pthread_mutex_unlock(&of->lock);
 	if (fresh && !created && fs->se != NULL)
 		/* drop the kernel's cached attributes (size) of the inode */
@@ -97,22 +117,32 @@ mdfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct mdfs	*fs = mdfs_of(req);
 	struct mdfs_fh	*fh;
 	struct mc_attr	 a;
+	struct mc_map	 m;
+	struct open_gens g;
 	uint64_t	 mfh;
-	uint64_t	 gen, ngen;
+	unsigned	 asked = 0;
 	int		 rc;
 
-	gen = __atomic_load_n(&fs->commit_gen, __ATOMIC_SEQ_CST);
-	ngen = __atomic_load_n(&fs->names_gen, __ATOMIC_SEQ_CST);
-	if ((rc = mc_open(fs->mc, ino, fi->flags, &a, &mfh)) != 0) {
+	/* An open that will read gets the block map with its answer, so a
+	 * small file's first read needs no blockmap request; a truncating
+	 * or write-only one reads nothing that is there now. */
+	if ((fi->flags & O_ACCMODE) != O_WRONLY && !(fi->flags & O_TRUNC))
+		asked = READER_OPEN_MAP;
+	gens_read(fs, &g);
+	rc = mc_open_map(fs->mc, ino, fi->flags, asked, &a, &mfh, &m);
+	if (rc != 0) {
+		mc_map_release(&m);
 		mdfs_reply_err(req, rc);
 		return;
 	}
 	if (S_ISDIR(a.mode)) {
+		mc_map_release(&m);
 		(void)mc_release(fs->mc, ino, mfh);
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	fh = attach(fs, &a, mfh, fi, 0, gen, ngen);
+	fh = attach(fs, &a, mfh, fi, 0, &g, &m, asked);
+	mc_map_release(&m);
 	if (fuse_reply_open(req, fi) != 0)
 		detach(fs, fh);		/* interrupted: no release will come */
 }
@@ -126,7 +156,8 @@ mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct mc_caller	 c;
 	struct mc_attr		 a;
 	struct mdfs_fh		*fh;
-	uint64_t		 mfh, gen, ngen;
+	struct open_gens	 g;
+	uint64_t		 mfh;
 	int			 rc, created;
 
 	if ((rc = mdfs_name_ok(name)) != 0) {
@@ -134,15 +165,14 @@ mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		return;
 	}
 	mdfs_caller(req, &c);
-	gen = __atomic_load_n(&fs->commit_gen, __ATOMIC_SEQ_CST);
-	ngen = __atomic_load_n(&fs->names_gen, __ATOMIC_SEQ_CST);
+	gens_read(fs, &g);
 	rc = mc_create(fs->mc, &c, parent, name, mode, fi->flags, &a, &mfh,
 	    &created);
 	if (rc != 0) {
 		mdfs_reply_err(req, rc);
 		return;
 	}
-	fh = attach(fs, &a, mfh, fi, created && a.size == 0, gen, ngen);
+	fh = attach(fs, &a, mfh, fi, created && a.size == 0, &g, NULL, 0);
 	memset(&e, 0, sizeof(e));
 	e.ino = a.ino;
 	e.generation = a.generation;

@@ -51,10 +51,13 @@ range_of(const struct flock *fl, struct mc_lock *l)
 static void
 granted(struct mdfs *fs, fuse_ino_t ino, int posix)
 {
-	struct ofile	*of = inodes_get(fs->inodes, ino);
+	struct ofile	*of;
 	struct mc_attr	 a;
 
-	if (of != NULL) {
+	/* before the lookup: an open attaching later must not install a
+	 * map its answer brought from before the lock */
+	reader_maps_stale(fs);
+	if ((of = inodes_get(fs->inodes, ino)) != NULL) {
 		int fresh = mc_getattr(fs->mc, ino, &a) == 0;
 
 		pthread_mutex_lock(&of->lock);

@@ -386,6 +386,60 @@ map_load(struct ofile *of, uint64_t size, struct mc_chunk **out, size_t *nout)
 	return 0;
 }
 
+void
+ofile_map_set(struct ofile *of, struct mc_chunk *chunks, size_t n)
+{
+	free(of->map);
+	of->map = chunks;
+	of->nmap = n;
+	of->map_valid = 1;
+}
+
+uint64_t
+reader_map_epoch(struct mdfs *fs)
+{
+	return __atomic_load_n(&fs->map_epoch, __ATOMIC_SEQ_CST);
+}
+
+void
+reader_maps_stale(struct mdfs *fs)
+{
+	__atomic_add_fetch(&fs->map_epoch, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+reader_maps_change_begin(struct mdfs *fs)
+{
+	__atomic_add_fetch(&fs->map_changing, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+reader_maps_change_end(struct mdfs *fs)
+{
+	reader_maps_stale(fs);
+	__atomic_sub_fetch(&fs->map_changing, 1, __ATOMIC_SEQ_CST);
+}
+
+int
+ofile_map_install(struct ofile *of, struct mc_map *m, unsigned asked,
+    uint64_t epoch)
+{
+	struct mdfs	*fs = of->fs;
+
+	if (!m->valid || m->block_size != fs->block_size ||
+	    m->size != of->size || m->size > (uint64_t)asked * fs->block_size ||
+	    of->dirty || of->nwb != 0 ||
+	    __atomic_load_n(&fs->map_changing, __ATOMIC_SEQ_CST) != 0 ||
+	    reader_map_epoch(fs) != epoch)
+		return 0;
+	if (m->n > 1)	/* at most the asked chunks */
+		qsort(m->chunks, m->n, sizeof(*m->chunks), by_index);
+	ofile_map_set(of, m->chunks, m->n);
+	m->chunks = NULL;
+	m->n = 0;
+	return 1;
+}
+
 int
 ofile_map_ensure(struct ofile *of)
 {
@@ -412,10 +466,7 @@ ofile_map_ensure(struct ofile *of)
 			free(map);	/* went stale while loading */
 			continue;
 		}
-		free(of->map);
-		of->map = map;
-		of->nmap = n;
-		of->map_valid = 1;
+		ofile_map_set(of, map, n);
 	}
 	return 0;
 }

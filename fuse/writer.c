@@ -661,6 +661,7 @@ writer_flush(struct ofile *of)
 		of->size = attr.size;
 	writer_set_base(of, &attr, ngen);
 	pend_done(of, pseq, MC_SET_MTIME | fold);	/* went with the commit */
+	reader_maps_stale(fs);
 	ofile_map_invalidate(of);
 out:
 	of->committing = 0;
@@ -679,6 +680,7 @@ writer_truncated(struct ofile *of, uint64_t size)
 	if (of->wend > size)
 		of->wend = size;
 	of->base_valid = 0;
+	reader_maps_stale(of->fs);
 	ofile_map_invalidate(of);
 	pthread_mutex_unlock(&of->lock);
 }

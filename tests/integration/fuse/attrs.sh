@@ -167,12 +167,6 @@ ok_eq "open new file: another mount's chmod shows after attr_timeout" \
     "604 604" "$out"
 
 # ---- round trips: a tar-like file costs at most 6 metaserver requests ------
-fs_requests() {
-	curl -s "$(meta_url m1 /metrics)" |
-	    awk '/^minidfs_meta_requests_total\{kind="fs"\}/ {print $2}'
-}
-# setattr requests the metaserver logged (one httpd line per request)
-setattrs() { grep -c ' POST /v1/fs/setattr ' "$(node_log m1)"; }
 # etcd writes: raft proposals committed (each txn is one)
 etcd_writes() {
 	curl -s "http://$ETCD_EP/metrics" |
@@ -181,7 +175,7 @@ etcd_writes() {
 mkdir "$A/t"
 stat "$A/t" >/dev/null
 r0=$(fs_requests)
-s0=$(setattrs)
+s0=$(fs_logged setattr)
 w0=$(etcd_writes)
 python3 -c "
 import os
@@ -193,7 +187,7 @@ for i in range(50):
     os.fchmod(fd, 0o640)
     os.close(fd)"
 r1=$(fs_requests)
-s1=$(setattrs)
+s1=$(fs_logged setattr)
 w1=$(etcd_writes)
 per=$(( (r1 - r0) / 50 ))
 ok "metaserver requests per tar-like file: $per (at most 6; 7 with a separate setattr, 11 without deferring)" \

@@ -1,7 +1,9 @@
 #!/bin/bash
 # fuse/cache: reads survive replicas with bad bytes (the next replica is
 # used), random reads fetch ranges right, the on-disk cache serves blocks no dataserver still has intact,
-# and a damaged disk-cache file is detected and refetched.
+# and a damaged disk-cache file is detected and refetched; an open brings the
+# block map, so a cold read of a small file costs no blockmap request, and
+# files grown by another mount or longer than that map still read right.
 # TIMEOUT: 300
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/cluster.sh"
@@ -76,4 +78,79 @@ ok "the damaged cache file was dropped or replaced" sh -c \
     "[ ! -e '$DC/$FIRST' ] || [ \"\$(sha256sum <'$DC/$FIRST' | cut -c1-64)\" = '$FIRST' ]"
 unmount c
 ok_eq "clean unmount" 0 "$NODE_STATUS"
+
+# ---- the open brings the block map ------------------------------------------
+# A cold read of a small file costs lookup, open and release: the open's
+# answer carries the block map, so its first read asks for none (it did:
+# 4 requests a file).
+D=$CLUSTER_DIR/mnt-d
+N=200
+http GET "$(meta_url m1 /v1/fs/info)" >/dev/null
+B=$(jq -r .block_size "$CLUSTER_DIR/body")
+mkdir "$CLUSTER_DIR/small"
+python3 -c "
+import os
+for i in range($N):
+    with open('$CLUSTER_DIR/small/f%d' % i, 'wb') as f:
+        f.write(os.urandom(100 + 37 * i))"
+cp -r "$CLUSTER_DIR/small" "$A/small" || tap_bail "writing the small files failed"
+mount_at d "$D" "$META_ADDR"
+wait_mount d || tap_bail "mount d failed"
+stat "$D/small" >/dev/null
+r0=$(fs_requests)
+b0=$(fs_logged blockmap)
+for i in $(seq 0 $((N - 1))); do cat "$D/small/f$i"; done >"$CLUSTER_DIR/small.d"
+sleep 0.5	# releases are sent after close returns
+r1=$(fs_requests)
+b1=$(fs_logged blockmap)
+for i in $(seq 0 $((N - 1))); do cat "$CLUSTER_DIR/small/f$i"; done \
+    >"$CLUSTER_DIR/small.src"
+ok "$N cold cats read the right bytes" cmp "$CLUSTER_DIR/small.src" \
+    "$CLUSTER_DIR/small.d"
+ok_eq "$N cold cats send no blockmap request" 0 "$((b1 - b0))"
+ok "metaserver requests for $N cold cats: $((r1 - r0)) (3 a file: lookup, open, release; 4 with a blockmap)" \
+    test "$((r1 - r0))" -le $((3 * N))
+
+# close-to-open: a file another mount grew past a block between two opens
+# reads whole through the second open (held open meanwhile, so the second
+# open shares the first one's state and its map), and after a close
+out=$(python3 - "$A/small/f1" "$D/small/f1" "$B" <<'PY'
+import os, sys
+a, d, B = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fd1 = os.open(d, os.O_RDONLY)
+old = os.read(fd1, 1 << 20)
+with open(a, "ab") as f:
+    f.write(b"g" * (B + 1000))
+fd2 = os.open(d, os.O_RDONLY)
+held = os.pread(fd2, 3 * B, 0) == old + b"g" * (B + 1000)
+os.close(fd1)
+os.close(fd2)
+with open(a, "ab") as f:
+    f.write(b"h" * 3000)
+with open(d, "rb") as f:
+    closed = f.read() == old + b"g" * (B + 1000) + b"h" * 3000
+print(held, closed)
+PY
+)
+ok_eq "a file grown by another mount reads right at the next open" \
+    "True True" "$out"
+
+# a file longer than the map an open brings (64 chunks): the first read
+# loads the whole map, and the chunk past 64 blocks reads right
+truncate -s $((70 * B)) "$A/big" &&
+    printf 'head' | dd of="$A/big" conv=notrunc 2>/dev/null &&
+    printf 'tail' | dd of="$A/big" bs=1 seek=$((68 * B)) conv=notrunc \
+    2>/dev/null || tap_bail "writing big failed"
+b0=$(fs_logged blockmap)
+out=$(python3 -c "
+import os
+fd = os.open('$D/big', os.O_RDONLY)
+print(os.pread(fd, 4, 0).decode(), os.pread(fd, 4, $((68 * B))).decode(),
+      os.pread(fd, 4, $((40 * B))) == bytes(4), os.fstat(fd).st_size)")
+b1=$(fs_logged blockmap)
+ok_eq "a file past the open's map reads right" \
+    "head tail True $((70 * B))" "$out"
+ok "... through a blockmap request ($((b1 - b0)))" test $((b1 - b0)) -ge 1
+unmount d
+ok_eq "clean unmount of d" 0 "$NODE_STATUS"
 tap_done

@@ -9,6 +9,9 @@
 #                               live; META_ADDR (m1) is the SOURCE for mounts
 #   errno_of PYTHON-STATEMENT   runs one os.* call, prints OK or the errno
 #                               name (EEXIST, ENOTEMPTY, ...)
+#   fs_requests                 filesystem requests m1 answered so far
+#                               (its /metrics)
+#   fs_logged OP                /v1/fs/OP requests m1 logged so far
 
 fuse_cluster_start() {
 	local metas=${1:-1} datas=${2:-3}
@@ -38,4 +41,14 @@ try:
 except OSError as e:
     print(errno.errorcode.get(e.errno, str(e.errno)))
 "
+}
+
+fs_requests() {
+	curl -s "$(meta_url m1 /metrics)" |
+	    awk '/^minidfs_meta_requests_total\{kind="fs"\}/ {print $2}'
+}
+
+# (one httpd line per request)
+fs_logged() {
+	grep -c " POST /v1/fs/$1 " "$(node_log m1)"
 }
