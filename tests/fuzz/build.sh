@@ -35,7 +35,7 @@ cat >"$out/config.h" <<'H'
 #define PACKAGE_VERSION "fuzz"
 H
 
-PKGS="libmicrohttpd libcurl libcjson libcrypto yaml-0.1"
+PKGS="libmicrohttpd libcurl libcjson libcrypto yaml-0.1 libxxhash"
 cflags="-g -O1 -std=gnu11 -pthread -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=undefined -I$out -I$top $(pkg-config --cflags $PKGS)"
