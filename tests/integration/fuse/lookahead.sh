@@ -20,10 +20,6 @@ wait_mount a || tap_bail "mount a failed"
 mount_at b "$B" "$META_ADDR" -o attr_timeout=0,entry_timeout=0
 wait_mount b || tap_bail "mount b failed"
 
-fs_requests() {
-	curl -s "$(meta_url m1 /metrics)" |
-	    awk '/^minidfs_meta_requests_total\{kind="fs"\}/ {print $2}'
-}
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 
 # files PREFIX N in DIR: file PREFIX<i> holds i bytes, mode 0600 + i % 8
