@@ -21,7 +21,8 @@
  * libmicrohttpd only lets us answer on the first call or after the whole body
  * arrived, so a body refused half-way is read and thrown away (up to
  * HTTPD_DISCARD_MAX bytes past the route's cap; beyond that the connection is
- * closed without an answer).
+ * closed without an answer).  So is a body refused from the headers alone,
+ * unless the client waits for "100 Continue" (refuse_now()).
  */
 #include "config.h"
 
@@ -40,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -261,6 +263,39 @@ httpd_req_begin(struct httpd_req *req, const char *url, const char *method,
 	return 0;
 }
 
+/* The most body bytes read and dropped to still answer a refusal. */
+static uint64_t
+discard_cap(const struct httpd_req *req)
+{
+	return (req->route != NULL ? req->route->max_body : 0) +
+	    (uint64_t)HTTPD_DISCARD_MAX;
+}
+
+/*
+ * A refusal decided from the headers: answer now, or read the body first?
+ * Answering while the client is still sending makes the close that follows
+ * reset the connection, and the client may lose the answer with it; so a
+ * body that will come (no "Expect: 100-continue" holding it back) and is
+ * small enough is read and dropped, and the answer follows it on a
+ * connection that stays open.  Returns 1 to answer now.
+ */
+static int
+refuse_now(struct httpd_req *req)
+{
+	const char *expect;
+
+	if (req->content_length == 0 || req->content_length < -1)
+		return 1;
+	expect = httpd_header(req, MHD_HTTP_HEADER_EXPECT);
+	if (expect != NULL && strcasecmp(expect, "100-continue") == 0)
+		return 1;
+	if (req->content_length > 0 &&
+	    (uint64_t)req->content_length > discard_cap(req))
+		return 1;
+	req->phase = HTTPD_PHASE_DISCARD;
+	return 0;
+}
+
 /* A piece of body: stream it, collect it, or (refused) drop it.  Returns 0,
  * or -1 when the connection should be closed without an answer. */
 int
@@ -271,8 +306,7 @@ httpd_req_body(struct httpd_req *req, const char *p, size_t n)
 
 	if (req->phase == HTTPD_PHASE_DISCARD) {
 		req->received += n;
-		if (req->received > r->max_body &&
-		    req->received - r->max_body > HTTPD_DISCARD_MAX) {
+		if (req->received > discard_cap(req)) {
 			log_info("httpd: %s %s from %s: body still coming "
 			    "after a refusal, closing", req->method, req->path,
 			    req->peer);
@@ -346,7 +380,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	req->conn = conn;
 	if (req->phase == HTTPD_PHASE_NEW) {
-		if (httpd_req_begin(req, url, method, &close_after) != 0)
+		if (httpd_req_begin(req, url, method, &close_after) != 0 &&
+		    refuse_now(req))
 			return queue_resp(req, &req->resp, close_after);
 		return MHD_YES;
 	}

@@ -104,6 +104,21 @@ for ch in nonsense "host" "h:0" "h:99999" "h:12,,h:13" "h:1 2" "h/x:80" \
 done
 ok "bad chains stored nothing" test ! -e "$(block_path ds1 $slow)"
 
+# A refusal from the headers alone reads the body first, so the client that
+# is still sending gets its answer and keeps its connection; one waiting for
+# "100 Continue" is answered at once and sends nothing.
+out=$(curl -s -o /dev/null -w '%{http_code} %{num_connects}\n' \
+    -H 'Expect:' -H 'X-Minidfs-Chain: nonsense' -X PUT --data-binary @"$W/slow" \
+    "$(ds_url ds1 /v1/blocks/$slow)" --next -o /dev/null \
+    -w '%{http_code} %{num_connects}\n' "$(ds_url ds1 /v1/stats)" | tr '\n' ' ')
+ok_eq "refused upload answered, connection kept for the next request" \
+    "400 1 200 0 " "$out"
+out=$(curl -s -o /dev/null -w '%{http_code} %{size_upload}' \
+    -H 'Expect: 100-continue' -H 'X-Minidfs-Chain: nonsense' -X PUT \
+    --data-binary @"$W/slow" "$(ds_url ds1 /v1/blocks/$slow)")
+ok_eq "refused upload waiting for 100 Continue: answered, body not sent" \
+    "400 0" "$out"
+
 # bad copy requests
 for b in '' '{' '[]' '{}' '{"from":7}' '{"from":"nohost"}' '{"from":"a:b"}'; do
 	code=$(http POST "$(ds_url ds1 /v1/blocks/$slow/fetch)" -d "$b")
