@@ -81,7 +81,8 @@ wait $KPID
 ok "the file is intact through mount b" cmp "$CLUSTER_DIR/w.src" "$B/w"
 
 # ---- SIGTERM stores what an open file still buffers --------------------------
-head -c $((3 * 1024 * 1024 + 17)) /dev/urandom >"$CLUSTER_DIR/t.src"
+# three full blocks (uploads in flight at the signal) and a buffered tail
+head -c $((13 * 1024 * 1024 + 17)) /dev/urandom >"$CLUSTER_DIR/t.src"
 python3 -c "
 import os, time
 fd = os.open('$A/pending', os.O_CREAT | os.O_WRONLY, 0o644)
