@@ -2,9 +2,9 @@
  * lookahead: directory listings fetched ahead of lookups.  A program that
  * stats or opens many names of one directory (find, make, tar, a backup)
  * costs one metaserver round trip per name; after LOOKAHEAD_MISSES lookups
- * in a row in the same directory had to ask, the mount fetches one page of
- * the directory's listing with attributes (MDFS_READDIR_MAX entries) and
- * answers the next lookups in it from that.
+ * in a row in the same directory had to ask, the mount fetches the
+ * directory's listing with attributes (up to LOOKAHEAD_PAGES pages of
+ * MDFS_READDIR_MAX entries) and answers the next lookups in it from that.
  *
  * A listing answers only while it is younger than the caller's bound (the
  * entry and attribute timeouts: what the kernel's own caches would keep)
@@ -30,6 +30,8 @@
 #define LOOKAHEAD_DIRS		8	/* directories kept */
 #define LOOKAHEAD_MISSES	3	/* asked lookups in a row before a fetch */
 #define LOOKAHEAD_REFETCH	256	/* the same past a partial listing */
+#define LOOKAHEAD_PAGES		4	/* readdir pages of a listing (of
+					 * MDFS_READDIR_MAX entries) */
 
 struct mc_attr;
 struct mc_dirent;
@@ -57,7 +59,7 @@ int		 lookahead_get(struct lookahead *, uint64_t parent,
  */
 int		 lookahead_miss(struct lookahead *, uint64_t parent,
 		    uint64_t gen);
-/* The listing of parent asked for at generation gen (the first page, in
+/* The listing of parent asked for at generation gen (its first pages, in
  * the metaserver's order; complete: it held the whole directory, which
  * makes a miss past it a change elsewhere, fetched again after
  * LOOKAHEAD_MISSES like a missing listing).  Takes ents (freed with

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/names.h"
 #include "common/protocol.h"
+#include "common/xalloc.h"
 #include "fuse/dirattrs.h"
 #include "fuse/inode.h"
 #include "fuse/lookahead.h"
@@ -160,6 +161,45 @@ names_changing(struct mdfs *fs)
 /* ---- ops ------------------------------------------------------------------- */
 
 /*
+ * The listing the lookahead keeps: up to LOOKAHEAD_PAGES pages from the
+ * start (entries come in hash order, so one page of a bigger directory
+ * holds a random part of its names).  0 with *ents (mc_dirents_free), *n
+ * and *complete, or -errno.
+ */
+static int
+fetch_listing(struct mdfs *fs, fuse_ino_t dir, struct mc_dirent **ents,
+    size_t *n, int *complete)
+{
+	struct mc_dirent	*all = NULL, *page;
+	size_t			 nall = 0, np;
+	uint64_t		 cookie = 0;
+	int			 rc = 0, eof = 0;
+
+	for (unsigned i = 0; i < LOOKAHEAD_PAGES && !eof; i++) {
+		if ((rc = mc_readdir(fs->mc, dir, cookie, MDFS_READDIR_MAX,
+		    &page, &np, &eof)) != 0)
+			break;
+		if (np == 0) {
+			free(page);
+			eof = 1;
+			break;
+		}
+		cookie = page[np - 1].cookie;
+		all = xrealloc(all, (nall + np) * sizeof(*all));
+		memcpy(all + nall, page, np * sizeof(*page));
+		nall += np;
+		free(page);	/* the names moved to all */
+	}
+	if (rc != 0 && nall == 0)
+		return rc;
+	/* a failed later page leaves a partial listing, still right */
+	*ents = all;
+	*n = nall;
+	*complete = rc == 0 && eof;
+	return 0;
+}
+
+/*
  * From a listing fetched ahead (fuse/lookahead.h): 0 when it answered the
  * request.  A lookup that has to ask counts as a miss; the third in a row
  * in one directory fetches its listing first, at the generation read
@@ -190,8 +230,7 @@ lookup_ahead(fuse_req_t req, struct mdfs *fs, fuse_ino_t parent,
 		if (fetched || !lookahead_miss(fs->lookahead, parent, gen))
 			return -EAGAIN;
 		fetched = 1;
-		if (mc_readdir(fs->mc, parent, 0, MDFS_READDIR_MAX, &ents, &n,
-		    &eof) != 0) {
+		if (fetch_listing(fs, parent, &ents, &n, &eof) != 0) {
 			lookahead_put_failed(fs->lookahead, parent);
 			return -EAGAIN;
 		}
