@@ -174,6 +174,13 @@ file_need(struct metaclient *mc, uint64_t ino, unsigned need)
 	return need;
 }
 
+static long
+next_backoff(long ms)
+{
+	return ms * 2 > DATAAPI_BACKOFF_MAX_MS ? DATAAPI_BACKOFF_MAX_MS :
+	    ms * 2;
+}
+
 int
 dataapi_store(struct metaclient *mc, struct httpc_pool *pool, uint64_t ino,
     const char *data, size_t len, unsigned retry_s, unsigned *need,
@@ -193,11 +200,20 @@ dataapi_store(struct metaclient *mc, struct httpc_pool *pool, uint64_t ino,
 		memset(cm, 0, sizeof(*cm));
 		rc = mc_alloc(mc, ino, id, len, (const char (*)[
 		    MDFS_ADDR_MAX])ex, nex, ch, &present);
-		if (rc == -ENOSPC && nex > 0 && now_ms() + backoff <= deadline) {
-			/* every node left was excluded: they may be back */
+		if ((rc == -EHOSTDOWN || (rc == -ENOSPC && nex > 0)) &&
+		    now_ms() + backoff <= deadline) {
+			/* no node to write to, or every one left was
+			 * excluded: they may be back */
 			nex = 0;
 			sleep_ms(backoff);
+			backoff = next_backoff(backoff);
 			continue;
+		}
+		if (rc == -EHOSTDOWN) {
+			log_warnx("dataapi: block %s of inode %llu: no "
+			    "dataserver to write to after %u s", id,
+			    (unsigned long long)ino, retry_s);
+			return -EIO;
 		}
 		if (rc != 0)
 			return rc;
@@ -229,8 +245,7 @@ dataapi_store(struct metaclient *mc, struct httpc_pool *pool, uint64_t ino,
 			return rc;
 		}
 		sleep_ms(backoff);
-		backoff = backoff * 2 > DATAAPI_BACKOFF_MAX_MS ?
-		    DATAAPI_BACKOFF_MAX_MS : backoff * 2;
+		backoff = next_backoff(backoff);
 	}
 	memcpy(ch->id, id, BLOCKID_BUFSZ);
 	ch->len = len;

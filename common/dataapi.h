@@ -32,7 +32,8 @@ int	 dataapi_put(struct httpc_pool *, struct mc_chunk *ch, const char *data,
  * at most retry_s seconds.  *need is lowered to the file's own replication
  * (MDFS_XATTR_REPLICAS) when that is smaller.  On 0 ch and cm describe the
  * stored block (id, len, locations; index left 0 for the caller); else a
- * negative errno from the metaserver or the last upload. */
+ * negative errno from the metaserver or the last upload: -ENOSPC when no
+ * dataserver has room, -EIO when none could be written to for retry_s. */
 int	 dataapi_store(struct metaclient *, struct httpc_pool *, uint64_t ino,
 	    const char *data, size_t len, unsigned retry_s, unsigned *need,
 	    struct mc_chunk *ch, struct mc_commit *cm)

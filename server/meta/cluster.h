@@ -138,8 +138,9 @@ void	 cluster_set_leader(struct cluster *, int leader);
  * the commit (pending entries expire after gc_grace).  *present = 1 when the
  * block already has >= replicas live replicas (dedup: the client skips the
  * upload; out then lists those holders).  Returns 0, -EINVAL (bad id,
- * replicas 0 or > MDFS_MAX_CHAIN), or -ENOSPC when no live dataserver has
- * room.  With fewer usable nodes than replicas it returns the ones it has
+ * replicas 0 or > MDFS_MAX_CHAIN), -ENOSPC when no live dataserver has
+ * room, or -EHOSTDOWN when none is there to take it (every one dead,
+ * draining or in exclude_addrs).  With fewer usable nodes than replicas it returns the ones it has
  * (n >= 1). */
 int	 cluster_alloc(struct cluster *, const char *blockid, uint64_t size,
 	    unsigned replicas, const char *const *exclude_addrs,

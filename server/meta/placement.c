@@ -31,6 +31,31 @@ excluded_addr(const struct cnode *n, const char *const *ex, size_t nex)
 	return 0;
 }
 
+/* Node i may take blocks, room aside: live, not draining, not skipped or
+ * excluded by the caller. */
+static int
+usable(struct cluster *c, size_t i, const uint8_t *skip,
+    const char *const *exclude, size_t nexclude, int64_t now)
+{
+	const struct cnode *nd = &c->nodes[i];
+
+	return cl_node_live(c, nd, now) && !nd->draining &&
+	    (skip == NULL || !skip[i]) &&
+	    !excluded_addr(nd, exclude, nexclude);
+}
+
+/* Why nothing was placed: -ENOSPC when some usable node lacks room, else
+ * -EHOSTDOWN (no dataserver to write to: all dead, draining or excluded). */
+static int
+place_failure(struct cluster *c, const uint8_t *skip,
+    const char *const *exclude, size_t nexclude, int64_t now)
+{
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (usable(c, i, skip, exclude, nexclude, now))
+			return -ENOSPC;
+	return -EHOSTDOWN;
+}
+
 size_t
 cl_place(struct cluster *c, uint64_t size, size_t n, const uint8_t *skip,
     const char *const *exclude, size_t nexclude, int64_t now, size_t *idx)
@@ -46,9 +71,8 @@ cl_place(struct cluster *c, uint64_t size, size_t n, const uint8_t *skip,
 		const struct cnode *nd = &c->nodes[i];
 		uint64_t free = cl_node_free(nd);
 
-		if (!cl_node_live(c, nd, now) || nd->draining ||
-		    (skip != NULL && skip[i]) || free < size ||
-		    free == 0 || excluded_addr(nd, exclude, nexclude))
+		if (!usable(c, i, skip, exclude, nexclude, now) ||
+		    free < size || free == 0)
 			continue;
 		cand[ncand] = i;
 		/* +1 so nodes with under 1 MiB free still have a chance */
@@ -152,7 +176,7 @@ cluster_alloc(struct cluster *c, const char *blockid, uint64_t size,
 	n = cl_place(c, size, replicas, skip, exclude_addrs, nexclude, now,
 	    idx);
 	if (n == 0) {
-		rc = -ENOSPC;
+		rc = place_failure(c, skip, exclude_addrs, nexclude, now);
 		goto out;
 	}
 	fill_chain(c, idx, n, out);

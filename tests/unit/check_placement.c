@@ -110,6 +110,15 @@ START_TEST(test_excluded)
 		ck_assert(!chain_has(&ch, "ds0"));
 		ck_assert(!chain_has(&ch, "ds2"));
 	}
+	{
+		const char *all[] = { "127.0.0.1:9000", "127.0.0.1:9001",
+		    "127.0.0.1:9002", "127.0.0.1:9003" };
+
+		/* every node excluded: none to write to, not ENOSPC */
+		test_id(1000, bid);
+		ck_assert_int_eq(cluster_alloc(f.c, bid, 4 * MiB, 3, all, 4,
+		    &ch, &present), -EHOSTDOWN);
+	}
 	cluster_free(f.c);
 }
 END_TEST
@@ -167,8 +176,9 @@ START_TEST(test_enospc)
 
 	test_id(1, bid);
 	fx_init(&f, 0, 0);
+	/* no dataserver at all: none to write to, which is not a full disk */
 	ck_assert_int_eq(cluster_alloc(f.c, bid, 4 * MiB, 3, NULL, 0, &ch,
-	    &present), -ENOSPC);
+	    &present), -EHOSTDOWN);
 	ck_assert_uint_eq(ch.n, 0);
 	test_node(f.c, 0, 1 * MiB);
 	test_node(f.c, 1, 2 * MiB);

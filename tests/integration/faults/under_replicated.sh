@@ -5,7 +5,8 @@
 # at fsync and at close with an errno, within retry_time and a margin, and
 # another mount sees none of the new bytes; the same write succeeds through
 # a mount with -o min_replicas=1, and through the first mount for a file
-# whose user.minidfs.replicas asks for 1.  Once the dataservers are back
+# whose user.minidfs.replicas asks for 1; with none left the write fails
+# with EIO (not ENOSPC: no disk is full).  Once the dataservers are back
 # the first mount writes again, and every acknowledged file reads right.
 # TIMEOUT: 300
 . "$top_srcdir/tests/lib/tap.sh"
@@ -66,7 +67,7 @@ mksrc short
 read -r F CL SECS < <(write_fsync_close "$A/short" short)
 tap_diag "one dataserver of three, min_replicas 3: fsync $F, close $CL, ${SECS}s"
 ok "fsync with one replica of 3 fails ($F)" \
-    eval '[ "$F" = EIO ] || [ "$F" = ETIMEDOUT ] || [ "$F" = ENOSPC ]'
+    eval '[ "$F" = EIO ] || [ "$F" = ETIMEDOUT ]'
 ok "close fails too ($CL): nothing acknowledged" test "$CL" != OK
 # fsync and close each retry for up to retry_time
 ok "the errors came within 2 x retry_time and a margin (${SECS}s)" \
@@ -86,6 +87,16 @@ read -r F CL SECS < <(write_fsync_close "$A/few" few)
 ok_eq "a file asking for 1 replica is written by the R=3 mount" "OK OK" \
     "$F $CL"
 ok "... and another mount reads it back" cmp -s "$CLUSTER_DIR/few.src" "$B/few"
+
+# none left: no dataserver to write to is EIO, not a full disk (ENOSPC)
+kill -KILL "${DS_PID[ds1]}"
+wait "${DS_PID[ds1]}" 2>/dev/null
+ok "ds1 is dead too" wait_for 10 sh -c "! kill -0 ${DS_PID[ds1]} 2>/dev/null"
+mksrc none
+read -r F CL SECS < <(write_fsync_close "$C/none" none)
+tap_diag "no dataserver: fsync $F, close $CL, ${SECS}s"
+ok_eq "with no dataserver the write fails with EIO, even with min_replicas=1" \
+    "EIO EIO" "$F $CL"
 
 # back: the same mount writes again without a remount
 launched_start || tap_bail "the dataservers did not restart"
