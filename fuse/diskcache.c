@@ -35,6 +35,10 @@ struct dc_entry {
 struct diskcache {
 	char		*dir;
 	uint64_t	 max_bytes;
+	/* Serializes puts, from eviction to the rename: the file being
+	 * written counts against the cap, and victims are gone before it is
+	 * written, so the directory never holds more than max_bytes. */
+	pthread_mutex_t	 put_lock;
 	pthread_mutex_t	 lock;
 	uint64_t	 bytes;		/* protected by lock */
 	uint64_t	 count;		/* protected by lock */
@@ -231,6 +235,7 @@ diskcache_open(const char *dir, uint64_t max_bytes, struct diskcache **out,
 	dc = xcalloc(1, sizeof(*dc));
 	dc->dir = xstrdup(dir);
 	dc->max_bytes = max_bytes;
+	pthread_mutex_init(&dc->put_lock, NULL);
 	pthread_mutex_init(&dc->lock, NULL);
 	if ((rc = adopt(dc, err, errlen)) != 0) {
 		diskcache_free(dc);
@@ -252,6 +257,7 @@ diskcache_free(struct diskcache *dc)
 		free(e);
 	}
 	pthread_mutex_destroy(&dc->lock);
+	pthread_mutex_destroy(&dc->put_lock);
 	free(dc->dir);
 	free(dc);
 }
@@ -334,9 +340,11 @@ diskcache_put(struct diskcache *dc, const char *id, const void *data,
 
 	if (len > dc->max_bytes || !blockid_valid(id))
 		return;
+	pthread_mutex_lock(&dc->put_lock);
 	pthread_mutex_lock(&dc->lock);
 	if (find(dc, id) != NULL) {
 		pthread_mutex_unlock(&dc->lock);
+		pthread_mutex_unlock(&dc->put_lock);
 		return;
 	}
 	seq = dc->seq++;
@@ -376,6 +384,7 @@ diskcache_put(struct diskcache *dc, const char *id, const void *data,
 	free(e);
 	drop_victims(dc, victims);
 out:
+	pthread_mutex_unlock(&dc->put_lock);
 	free(tmp);
 	free(path);
 }

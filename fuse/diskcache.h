@@ -4,7 +4,9 @@
  * the content, a cached block can never be stale, only damaged: every load
  * re-verifies the content and drops a file that does not match.  Eviction is
  * least recently used (use order kept in memory, rebuilt from the files'
- * mtimes at start).  Thread-safe (one mutex; file I/O happens outside it).
+ * mtimes at start).  Thread-safe (one mutex for the index, file I/O outside
+ * it; puts are serialized, so a file being written counts against the cap
+ * and the directory never holds more than it).
  */
 #ifndef MINIDFS_FUSE_DISKCACHE_H
 #define MINIDFS_FUSE_DISKCACHE_H
