@@ -123,9 +123,19 @@ mc_changes(struct metaclient *mc)
 	return __atomic_load_n(&mc->changes, __ATOMIC_SEQ_CST);
 }
 
-/* The routes that change nothing a lookup or getattr answers. */
+/*
+ * The routes that change nothing a lookup or getattr answers -- and the
+ * atime touch of a read, which changes atime alone.  Counting it would kill
+ * the lookahead's listings (fuse/lookahead.h) after every cat or ls, for
+ * no gain: a listing holds attributes up to the attribute timeout old,
+ * which is exactly what the kernel's own attribute cache would show had it
+ * kept them (an atime that a later read moved, like a stale size or mtime
+ * of another mount's write), and this mount overlays its own touches on
+ * every attribute it answers anyway (fuse/atime.h), listings included.
+ */
 static const char *const reading_routes[] = {
 	META_ROUTE_FS_INFO, META_ROUTE_FS_LOOKUP, META_ROUTE_FS_GETATTR,
+	META_ROUTE_FS_ATIME,
 	META_ROUTE_FS_READLINK, META_ROUTE_FS_READDIR, META_ROUTE_FS_STATFS,
 	META_ROUTE_FS_GETXATTR, META_ROUTE_FS_LISTXATTR,
 	META_ROUTE_FS_BLOCKMAP, META_ROUTE_FS_ALLOC, META_ROUTE_FS_RELEASE,

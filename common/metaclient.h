@@ -139,7 +139,8 @@ uint64_t mc_session(struct metaclient *);
  * Counts this client's requests that may change what a lookup or getattr
  * answers: every route but the ones that only read (lookup, getattr,
  * readdir, readlink, statfs, the xattr reads, blockmap, alloc, release,
- * badreplica, info, sessions, locks) and open without O_TRUNC.  It moves
+ * badreplica, info, sessions, locks), the atime touches of reads, and open
+ * without O_TRUNC.  It moves
  * before such a request is sent and again after it returns, so a value
  * read before a read was sent and still current later means no change of
  * this client overlapped the read or followed it.
@@ -160,6 +161,12 @@ int	 mc_lookup(struct metaclient *, uint64_t parent, const char *name,
 int	 mc_getattr(struct metaclient *, uint64_t ino, struct mc_attr *);
 int	 mc_setattr(struct metaclient *, const struct mc_caller *, uint64_t ino,
 	    const struct mc_setattr *, struct mc_attr *);
+/* A read or listing of ino happened: the metaserver sets its atime, alone,
+ * when relatime (strict: strictatime) says so (protocol.h, the atime
+ * route).  *a: the attributes after.  Counts as no change in mc_changes()
+ * (metaclient.c says why). */
+int	 mc_atime(struct metaclient *, uint64_t ino, int strict,
+	    struct mc_attr *a);
 int	 mc_mknod(struct metaclient *, const struct mc_caller *, uint64_t parent,
 	    const char *name, uint32_t mode, uint64_t rdev, struct mc_attr *);
 int	 mc_mkdir(struct metaclient *, const struct mc_caller *, uint64_t parent,

@@ -144,6 +144,16 @@ mc_setattr(struct metaclient *mc, const struct mc_caller *c, uint64_t ino,
 	return mc_send_attr(mc, META_ROUTE_FS_SETATTR, o, a);
 }
 
+int
+mc_atime(struct metaclient *mc, uint64_t ino, int strict, struct mc_attr *a)
+{
+	cJSON	*o = mc_obj_ino(JF_INO, ino);
+
+	if (strict)
+		json_add_bool(o, JF_STRICT, 1);
+	return mc_send_attr(mc, META_ROUTE_FS_ATIME, o, a);
+}
+
 static cJSON *
 obj_entry(const struct mc_caller *c, uint64_t parent, const char *name)
 {

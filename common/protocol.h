@@ -253,6 +253,20 @@
  */
 #define META_ROUTE_FS_SETATTR	"/v1/fs/setattr"
 /*
+ * POST /v1/fs/atime    {"ino":"n","strict":bool?}
+ *   -> {"attr":{...},"touched":bool}
+ *   A read or a listing of ino happened (a mount's relatime): sets atime to
+ *   now when the rule holds on the metaserver's own attributes -- relatime
+ *   (default): atime <= mtime, or atime <= ctime, or atime older than
+ *   MDFS_RELATIME_AGE_NS; "strict":true (strictatime): always -- and never
+ *   moves atime backwards (an atime in the future stays).  Only atime
+ *   changes: not ctime, nothing else, and no "dirs".  Needs no caller (the
+ *   reader was allowed to read); "touched": whether atime was written.
+ *   attr: the attributes after.  ENOENT.
+ */
+#define META_ROUTE_FS_ATIME	"/v1/fs/atime"
+#define MDFS_RELATIME_AGE_NS	(86400LL * 1000000000LL) /* ns: 24 h */
+/*
  * POST /v1/fs/mknod    {"parent":"ino","name":"x","mode":n,"rdev":"n",
  *                       "caller":{...}}  -> entry
  *   mode's type: S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK (else EINVAL;
@@ -453,6 +467,8 @@
 #define JF_BLKSIZE	"blksize"
 #define JF_GENERATION	"generation"
 #define JF_TIME_NOW	"now"		/* setattr atime/mtime value */
+#define JF_STRICT	"strict"	/* atime: strictatime */
+#define JF_TOUCHED	"touched"	/* atime: atime was written */
 #define JF_TARGET	"target"
 #define JF_FLAGS	"flags"
 #define JF_FH		"fh"

@@ -27,6 +27,8 @@
 #include "common/protocol.h"
 #include "common/token.h"
 #include "common/xalloc.h"
+#include "fuse/atime.h"
+#include "fuse/bdi.h"
 #include "fuse/blockcache.h"
 #include "fuse/diskcache.h"
 #include "fuse/dirattrs.h"
@@ -41,6 +43,7 @@
 #include "fuse/writer.h"
 
 #define MDFS_MAX_IO		(1024u * 1024)	/* bytes: max_write, max_read */
+#define MDFS_READ_AHEAD_KB	(MDFS_MAX_IO / 1024)	/* raise_readahead */
 #define MDFS_DATA_POOL_IDLE	32	/* idle HTTP clients for dataservers */
 #define MDFS_IDLE_THREADS	4	/* FUSE threads kept idle */
 /* Block buffers (up to the block size) always come from mmap, so a freed
@@ -87,12 +90,19 @@ static const struct cfg_key mdfs_cfg[] = {
 	{ "mount.io_timeout", CFG_U64, 1, 3600, "30",
 	    offsetof(struct mdfs_config, io_timeout),
 	    "seconds one HTTP request may take" },
+	{ "mount.atime", CFG_STR, 0, 0, "relatime",
+	    offsetof(struct mdfs_config, atime),
+	    "relatime, noatime or strictatime: which reads and listings "
+	    "update atime\n        (also -o noatime, -o strictatime)" },
 	{ "mount.secret_file", CFG_STR, 0, 0, NULL,
 	    offsetof(struct mdfs_config, secret_file),
 	    "file holding the cluster secret (mode 0600)" },
 	{ "mount.max_threads", CFG_U64, 1, 256, "16",
 	    offsetof(struct mdfs_config, max_threads),
 	    "threads serving kernel requests" },
+	{ "mount.writeback_cache", CFG_BOOL, 0, 0, "false",
+	    offsetof(struct mdfs_config, writeback_cache),
+	    "kernel writeback cache: for a tree only this mount changes" },
 	{ "mount.log_level", CFG_LEVEL, 0, 0, "info",
 	    offsetof(struct mdfs_config, log_level),
 	    "error, warn, info or debug" },
@@ -114,12 +124,19 @@ struct mdfs_opts {
 	char	*readahead;
 	char	*retry_time;
 	char	*io_timeout;
+	char	*atime;
 	char	*secret_file;
+	char	*max_threads;
+	char	*writeback_cache;
 	char	*log_level;
 	int	 check_only;
 };
 
 #define MDFS_OPT(t, f)	{ t, offsetof(struct mdfs_opts, f), 0 }
+#define MDFS_KEY_NOATIME	2	/* opt_proc keys: -o noatime, ... */
+#define MDFS_KEY_RELATIME	3
+#define MDFS_KEY_STRICTATIME	4
+#define MDFS_KEY_WRITEBACK	1	/* opt_proc: bare -o writeback_cache */
 static const struct fuse_opt mdfs_opts_table[] = {
 	MDFS_OPT("conf=%s", conf),
 	MDFS_OPT("entry_timeout=%s", entry_timeout),
@@ -133,7 +150,18 @@ static const struct fuse_opt mdfs_opts_table[] = {
 	MDFS_OPT("readahead=%s", readahead),
 	MDFS_OPT("retry_time=%s", retry_time),
 	MDFS_OPT("io_timeout=%s", io_timeout),
+	MDFS_OPT("atime=%s", atime),
+	/* the standard mount options, also libfuse's mount flags (opt_proc) */
+	FUSE_OPT_KEY("noatime", MDFS_KEY_NOATIME),
+	FUSE_OPT_KEY("relatime", MDFS_KEY_RELATIME),
+	FUSE_OPT_KEY("strictatime", MDFS_KEY_STRICTATIME),
 	MDFS_OPT("secret_file=%s", secret_file),
+	/* ours, so libfuse's fuse_parse_cmdline never sees it: its default
+	 * (10) could not be told from an explicit -o max_threads=10 */
+	MDFS_OPT("max_threads=%s", max_threads),
+	MDFS_OPT("writeback_cache=%s", writeback_cache),
+	/* the bare flag means =1 (opt_proc) */
+	FUSE_OPT_KEY("writeback_cache", MDFS_KEY_WRITEBACK),
 	MDFS_OPT("log_level=%s", log_level),
 	{ "-n", offsetof(struct mdfs_opts, check_only), 1 },
 	/* accepted from fstab and mount(8), meaningless here */
@@ -163,7 +191,11 @@ static const struct {
 	{ "mount.readahead", offsetof(struct mdfs_opts, readahead) },
 	{ "mount.retry_time", offsetof(struct mdfs_opts, retry_time) },
 	{ "mount.io_timeout", offsetof(struct mdfs_opts, io_timeout) },
+	{ "mount.atime", offsetof(struct mdfs_opts, atime) },
 	{ "mount.secret_file", offsetof(struct mdfs_opts, secret_file) },
+	{ "mount.max_threads", offsetof(struct mdfs_opts, max_threads) },
+	{ "mount.writeback_cache",
+	    offsetof(struct mdfs_opts, writeback_cache) },
 	{ "mount.log_level", offsetof(struct mdfs_opts, log_level) },
 };
 
@@ -175,6 +207,20 @@ opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 	if (key == FUSE_OPT_KEY_NONOPT && o->source == NULL) {
 		o->source = xstrdup(arg);
 		return 0;	/* consumed: the rest is libfuse's */
+	}
+	if (key == MDFS_KEY_NOATIME || key == MDFS_KEY_RELATIME ||
+	    key == MDFS_KEY_STRICTATIME) {
+		free(o->atime);		/* the last one given wins */
+		o->atime = xstrdup(arg);
+		/* noatime stays for libfuse, which mounts with MS_NOATIME
+		 * (/proc/mounts shows it); relatime is the kernel's default
+		 * and strictatime libfuse does not know */
+		return key == MDFS_KEY_NOATIME;
+	}
+	if (key == MDFS_KEY_WRITEBACK) {
+		free(o->writeback_cache);	/* the last one given wins */
+		o->writeback_cache = xstrdup("1");
+		return 0;
 	}
 	return 1;
 }
@@ -200,8 +246,30 @@ usage(const char *prog)
 		printf("    -o %s=VALUE\n        %s (default: %s)\n",
 		    k->path + strlen("mount."), k->help,
 		    k->def != NULL ? k->def : "none");
-	printf("\nFUSE options:\n");
-	fuse_cmdline_help();
+	printf("    (writeback_cache: the kernel gathers small writes in its "
+	    "page cache and sends\n"
+	    "     them in pages, so fewer requests reach the daemon; close, "
+	    "fsync and flush\n"
+	    "     still store the data before they return.  The cost: the "
+	    "kernel keeps its\n"
+	    "     own size and mtime of files it has cached, so another "
+	    "mount's changes to\n"
+	    "     them may be missed until the inode leaves the kernel's "
+	    "cache.  For a tree\n"
+	    "     only this mount changes: a build or scratch directory, "
+	    "one writer per file\n"
+	    "     at a time cluster-wide.)\n");
+	/* Not fuse_cmdline_help(): it lists max_threads with libfuse's
+	 * default and max_idle_threads, which are not what this daemon
+	 * uses.  These are the generic ones it honours. */
+	printf("\nFUSE options:\n"
+	    "    -h   --help            print help\n"
+	    "    -V   --version         print version\n"
+	    "    -d   -o debug          enable debug output (implies -f)\n"
+	    "    -f                     foreground operation\n"
+	    "    -s                     disable multi-threaded operation\n"
+	    "    -o clone_fd            use separate fuse device fd for each "
+	    "thread\n");
 	fuse_lowlevel_help();
 }
 
@@ -250,21 +318,67 @@ fuse_log_to_ours(enum fuse_log_level level, const char *fmt, va_list ap)
 	log_at(l, "%s", line);
 }
 
+/*
+ * The kernel gives a FUSE mount's bdi the default readahead window
+ * (read_ahead_kb 128) and at INIT lowers it to our max_readahead, never
+ * raises it: without this, sequential reads arrive in 128 KiB READs
+ * however big max_read is.  Done between the mount and the session loop,
+ * from mountinfo (the mount itself would not answer yet); INIT then
+ * leaves min(this, max_readahead).  Only root may write sysfs.
+ */
+static void
+raise_readahead(const char *mountpoint)
+{
+	unsigned	 maj, min;
+	int		 rc;
+
+	if ((rc = bdi_mount_dev(mountpoint, &maj, &min)) == 0 &&
+	    (rc = bdi_set_read_ahead_kb(maj, min, MDFS_READ_AHEAD_KB)) == 0)
+		log_debug("bdi %u:%u: read_ahead_kb %u", maj, min,
+		    MDFS_READ_AHEAD_KB);
+	else
+		log_info("cannot set the mount's read_ahead_kb to %u (%s): "
+		    "sequential reads go in 128 KiB requests",
+		    MDFS_READ_AHEAD_KB, strerror(-rc));
+}
+
 static void
 mdfs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	struct mdfs	*fs = userdata;
+
 	conn->max_write = MDFS_MAX_IO;
 	conn->max_read = MDFS_MAX_IO;	/* as -o max_read, or libfuse refuses */
 	conn->max_readahead = MDFS_MAX_IO;
 	/*
-	 * No writeback cache.  With it the kernel keeps dirty pages and its
-	 * own i_size and mtime, writes them back whenever it likes (possibly
-	 * after close returned) and ignores sizes the metaserver reports for
-	 * a file it has cached: another mount's changes would be missed and
-	 * a close() could return before the data is committed, breaking the
-	 * close-to-open and "acknowledged means stored" rules of writer.c.
+	 * The writeback cache only when asked for (-o writeback_cache).
+	 * With it the kernel keeps written data in dirty pages and sends it
+	 * later, in pages; close and fsync still mean stored: fuse_flush()
+	 * and fuse_fsync() write the dirty pages back (and return their
+	 * errors) before the FLUSH or FSYNC that commits them, and release
+	 * writes back what raced the close.  What is lost is close-to-open
+	 * between mounts for the size and times: the kernel trusts its own
+	 * i_size, mtime and ctime of a regular file whose inode it has
+	 * cached and ignores what we answer (fuse_change_attributes), so
+	 * another mount's growth or truncation may go unseen here.  Hence
+	 * opt-in, for trees only this mount changes.  What the kernel does
+	 * differently, and the ops handle: READs through write-only handles
+	 * (read does not look at the handle's mode), appends placed by the
+	 * kernel at its own i_size (attach() drops O_APPEND), and its own
+	 * mtime and ctime sent as explicit times in setattr (mdfs_setattr).
 	 */
-	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	if (fs->conf.writeback_cache &&
+	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		fs->writeback = 1;
+		log_info("the kernel's writeback cache is on");
+	} else {
+		if (fs->conf.writeback_cache)
+			log_warnx("the kernel offers no writeback cache: "
+			    "writeback_cache is off");
+		conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+		fs->writeback = 0;
+	}
 	/* The kernel clears setuid/setgid on write and chown through setattr
 	 * (not us in write). */
 	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
@@ -362,6 +476,7 @@ main(int argc, char *argv[])
 	struct mdfs_opts	 o = { 0 };
 	struct mdfs		 fs = { 0 };
 	struct mc_info		 info;
+	enum atime_mode		 atime;
 	char			 err[256], *fsname = NULL;
 	char			 addrs[METACONN_ADDRS_MAX][MDFS_ADDR_MAX];
 	int			 rc, ret = 1, failed = 0;
@@ -393,6 +508,11 @@ main(int argc, char *argv[])
 	}
 	if (apply_opts(&fs.conf, &o) != 0)
 		goto out_conf;
+	if (atime_mode_parse(fs.conf.atime, &atime) != 0) {
+		log_warnx("atime=%s: not relatime, noatime or strictatime",
+		    fs.conf.atime);
+		goto out_conf;
+	}
 	log_setlevel(cl.debug ? LOG_LEVEL_DEBUG : fs.conf.log_level);
 	if (o.source == NULL || cl.mountpoint == NULL) {
 		log_warnx("usage: %s SOURCE MOUNTPOINT [-o options] (-h: help)",
@@ -471,6 +591,7 @@ main(int argc, char *argv[])
 	if (!cl.foreground)
 		log_init("minidfs", cl.debug ? LOG_LEVEL_DEBUG :
 		    fs.conf.log_level, 1);
+	raise_readahead(cl.mountpoint);
 
 	fs.data = httpc_pool_new(&(struct httpc_options){
 	    .timeout_ms = (long)fs.conf.io_timeout * 1000,
@@ -481,7 +602,8 @@ main(int argc, char *argv[])
 		goto out_data;
 	}
 	if ((fs.rd = reader_new(&fs)) == NULL ||
-	    (fs.wr = writer_new(&fs)) == NULL)
+	    (fs.wr = writer_new(&fs)) == NULL ||
+	    (fs.atimes = atimes_new(fs.mc, atime)) == NULL)
 		goto out_threads;
 	log_info("mounted %s on %s (block size %llu, %u replicas, writes "
 	    "need %u)", o.source, cl.mountpoint,
@@ -493,8 +615,9 @@ main(int argc, char *argv[])
 		lc = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(lc, cl.clone_fd);
 		fuse_loop_cfg_set_idle_threads(lc, MDFS_IDLE_THREADS);
-		fuse_loop_cfg_set_max_threads(lc, cl.max_threads > 0 &&
-		    cl.max_threads != 10 ? cl.max_threads :
+		/* -o max_threads is ours (mdfs_opts_table): cl.max_threads
+		 * is libfuse's default, never what was asked */
+		fuse_loop_cfg_set_max_threads(lc,
 		    (unsigned)fs.conf.max_threads);
 		rc = fuse_session_loop_mt(fs.se, lc);
 		fuse_loop_cfg_destroy(lc);
@@ -512,6 +635,7 @@ main(int argc, char *argv[])
 	    failed ? " (some data was not stored)" : "");
 
 out_threads:
+	atimes_free(fs.atimes);		/* sends the touches still queued */
 	writer_free(fs.wr);
 	reader_free(fs.rd);
 	session_stop(&fs);

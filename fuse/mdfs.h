@@ -19,6 +19,7 @@ struct httpc_pool;
 struct inodes;
 struct dirattrs;
 struct opendirs;
+struct atimes;
 struct metaclient;
 struct workq;
 struct writer;
@@ -40,7 +41,9 @@ struct mdfs_config {
 	uint64_t	 retry_time;		/* seconds of retries per call */
 	uint64_t	 io_timeout;		/* seconds per HTTP request */
 	char		*secret_file;		/* cluster secret, or NULL */
+	char		*atime;			/* relatime|noatime|strictatime */
 	uint64_t	 max_threads;		/* FUSE worker threads */
+	int		 writeback_cache;	/* the kernel's (main.c init) */
 	enum log_level	 log_level;
 };
 
@@ -59,10 +62,13 @@ struct mdfs {
 	struct dirattrs		*dirattrs;	/* recent directory attrs */
 	struct lookahead	*lookahead;	/* listings ahead of lookups */
 	struct opendirs		*opendirs;	/* directories open here */
+	struct atimes		*atimes;	/* atime touches (atime.h) */
 	struct writer		*wr;
 	struct reader		*rd;
 	struct session		*sess;		/* session.c */
 	struct fuse_session	*se;
+	int			 writeback;	/* the kernel's writeback cache
+						 * is on (set by init) */
 	double			 entry_timeout;	/* seconds, for replies */
 	double			 attr_timeout;
 	uint64_t		 commit_gen;	/* completed commits (atomic) */

@@ -101,3 +101,18 @@ opendirs_removed(struct opendirs *o, uint64_t ino, struct mc_attr *a)
 	pthread_mutex_unlock(&o->lock);
 	return rc;
 }
+
+int
+opendirs_attr(struct opendirs *o, uint64_t ino, struct mc_attr *a)
+{
+	struct odir	*d;
+	int		 rc = -ENOENT;
+
+	pthread_mutex_lock(&o->lock);
+	if ((d = find(o, ino)) != NULL) {
+		*a = d->a;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return rc;
+}

@@ -21,6 +21,10 @@ void		 opendirs_free(struct opendirs *);
 void		 opendirs_open(struct opendirs *, const struct mc_attr *a);
 /* One handle of ino closed. */
 void		 opendirs_close(struct opendirs *, uint64_t ino);
+/* 0 with *a (the attributes at its last opendir) when ino is open here,
+ * else -ENOENT. */
+int		 opendirs_attr(struct opendirs *, uint64_t ino,
+		    struct mc_attr *a);
 /* 0 with *a (the attributes at open, nlink 0: it is gone) when ino is open
  * here, else -ENOENT. */
 int		 opendirs_removed(struct opendirs *, uint64_t ino,

@@ -28,7 +28,8 @@ struct mdfs_fh {
 struct mdfs	*mdfs_of(fuse_req_t);
 void		 mdfs_caller(fuse_req_t, struct mc_caller *);
 void		 mdfs_stat(const struct mc_attr *, struct stat *);
-/* Overlays pending writes of an open file on a. */
+/* Overlays pending writes of an open file, and this mount's atime
+ * touches (atime.h), on a. */
 void		 mdfs_patch(struct mdfs *, struct mc_attr *);
 /* Replies an entry for a and counts the lookup. */
 void		 mdfs_reply_entry(fuse_req_t, struct mdfs *,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/protocol.h"
+#include "fuse/atime.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
@@ -54,7 +55,7 @@ list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 {
 	struct mdfs		*fs = mdfs_of(req);
 	struct mc_dirent	*ents;
-	struct mc_attr		 gone;
+	struct mc_attr		 gone, dir;
 	struct fuse_entry_param	 e;
 	struct stat		 st;
 	size_t			 n, used = 0, es;
@@ -121,6 +122,11 @@ list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 	else
 		fuse_reply_buf(req, buf, used);
 	free(buf);
+	/* after the reply: a listing is a read of the directory (atime.h),
+	 * decided on the attributes opendir had */
+	if (rc == 0 || used > 0)
+		atimes_accessed(fs->atimes, ino,
+		    opendirs_attr(fs->opendirs, ino, &dir) == 0 ? &dir : NULL);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "common/names.h"
 #include "common/protocol.h"
 #include "common/xalloc.h"
+#include "fuse/atime.h"
 #include "fuse/dirattrs.h"
 #include "fuse/inode.h"
 #include "fuse/lookahead.h"
@@ -87,6 +88,8 @@ mdfs_patch(struct mdfs *fs, struct mc_attr *a)
 {
 	struct ofile	*of;
 
+	/* first: an open file's deferred utimes (below) win over a read */
+	atimes_patch(fs->atimes, a);
 	if (!S_ISREG(a->mode) || (of = inodes_get(fs->inodes, a->ino)) == NULL)
 		return;
 	writer_patch_attr(of, a);
@@ -349,25 +352,33 @@ kills_privs(struct mdfs *fs, fuse_ino_t ino, const struct mc_setattr *s)
 }
 
 /*
- * A write or truncate by a non-owner comes with the mode minus setuid and
- * setgid (the kernel's killpriv, checked by kills_privs): the rest of the
- * change goes as the caller, so its permission checks hold, and only the
- * mode, which the caller may not set itself, goes as the mount.
+ * Some changes the kernel makes in a caller's name are more than the
+ * metaserver lets that caller make: a write or truncate by a non-owner
+ * comes with the mode minus setuid and setgid (the kernel's killpriv,
+ * checked by kills_privs), and with the writeback cache a truncate or
+ * touch by one comes with an explicit mtime (mdfs_setattr).  The rest of
+ * the change goes as the caller, so its permission checks hold, and only
+ * the fields in `mine` go as the mount.
  */
 static int
-kill_privs(struct mdfs *fs, const struct mc_caller *c, fuse_ino_t ino,
-    const struct mc_setattr *s, struct mc_attr *a)
+setattr_split(struct mdfs *fs, const struct mc_caller *c, fuse_ino_t ino,
+    const struct mc_setattr *s, unsigned mine, struct mc_attr *a)
 {
-	struct mc_setattr	 rest = *s, mode = { 0 };
+	struct mc_setattr	 rest = *s, own = *s;
 	int			 rc;
 
-	rest.set &= ~MC_SET_MODE;
-	mode.set = MC_SET_MODE;
-	mode.mode = s->mode;
+	rest.set &= ~mine;
+	own.set &= mine;
 	if (rest.set != 0 && (rc = mc_setattr(fs->mc, c, ino, &rest, a)) != 0)
 		return rc;
-	return mc_setattr(fs->mc, NULL, ino, &mode, a);
+	return mc_setattr(fs->mc, NULL, ino, &own, a);
 }
+
+/* The fields of a setattr that change something (FUSE_SET_ATTR_CTIME
+ * alone needs no field: the metaserver sets ctime on every setattr). */
+#define SETATTR_FIELDS	(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | \
+	FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | \
+	FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)
 
 void
 mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -413,10 +424,14 @@ mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		s.set |= MC_SET_MTIME;
 		s.mtime = ts_to_ns(&attr->st_mtim);
 	}
-	/* FUSE_SET_ATTR_CTIME alone needs no field: the metaserver sets
-	 * ctime on every setattr. */
+	/* FUSE_SET_ATTR_CTIME needs no field: the metaserver sets ctime on
+	 * every setattr and commit.  The writeback cache sends it with
+	 * every setattr of a regular file, the kernel's ctime. */
 
 	mdfs_caller(req, &c);
+	/* an explicit atime: no read's touch may land after it */
+	if (s.set & (MC_SET_ATIME | MC_SET_ATIME_NOW))
+		atimes_settle(fs->atimes, ino);
 	/* before the lookup: the file may get opened here meanwhile, with a
 	 * map from before the truncation (reader.h, "map epochs") */
 	trunc = (s.set & MC_SET_SIZE) != 0;
@@ -431,6 +446,17 @@ mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 			writer_defer_attr(of, &s);
 		goto reply;
 	}
+	/* With the writeback cache the kernel sends the mtime of its last
+	 * write (alone, with its ctime) before the flush or fsync that
+	 * stores the write: while writes are pending it goes with their
+	 * commit, one metaserver write for both (writer_fold_mtime). */
+	if (of != NULL && fs->writeback &&
+	    (to_set & SETATTR_FIELDS) == FUSE_SET_ATTR_MTIME &&
+	    writer_fold_mtime(of, s.mtime)) {
+		if (writer_base_attr(of, &a) != 0)
+			rc = mc_getattr(fs->mc, ino, &a);
+		goto reply;
+	}
 	/* A size or time change must come after the writes before it, or the
 	 * commit of those writes would undo it: commit them first; so must
 	 * deferred changes, to reach the metaserver in call order. */
@@ -440,8 +466,24 @@ mdfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	if (rc == 0) {
 		rc = mc_setattr(fs->mc, &c, ino, &s, &a);
 		/* only then the extra round trip of the killpriv check */
-		if (rc == -EPERM && kills_privs(fs, ino, &s))
-			rc = kill_privs(fs, &c, ino, &s, &a);
+		if (rc == -EPERM) {
+			unsigned mine = 0;
+
+			if (kills_privs(fs, ino, &s))
+				mine |= MC_SET_MODE;
+			/* The writeback cache keeps mtime in the kernel: a
+			 * truncate or touch of a file the caller may write
+			 * but does not own comes with the kernel's "now" as
+			 * an explicit mtime, which the metaserver allows the
+			 * owner only.  The kernel has checked the call
+			 * (default_permissions; an explicit time from a
+			 * non-owner never gets here), so that goes as the
+			 * mount. */
+			if (fs->writeback && (s.set & MC_SET_MTIME))
+				mine |= MC_SET_MTIME;
+			if (mine != 0)
+				rc = setattr_split(fs, &c, ino, &s, mine, &a);
+		}
 	}
 	if (rc == 0)
 		dirattrs_forget(fs->dirattrs, ino);	/* ctime moved */

@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "fuse/atime.h"
 #include "fuse/inode.h"
 #include "fuse/mdfs.h"
 #include "common/metaclient.h"
@@ -91,9 +92,16 @@ attach(struct mdfs *fs, const struct mc_attr *a, uint64_t mfh,
 	fh->of = of;
 	fh->mfh = mfh;
 	fh->flags = fi->flags;
+	/* With the writeback cache the kernel places appends itself, at its
+	 * i_size, and writes the pages back through any writable handle of
+	 * the inode: a WRITE's offset is where the data goes, even through
+	 * an O_APPEND handle (main.c's init). */
+	if (fs->writeback)
+		fh->flags &= ~O_APPEND;
 	fi->fh = (uint64_t)(uintptr_t)fh;
-	/* The page cache is dropped at every open (close-to-open), and no
-	 * writeback cache: see main.c's init. */
+	/* The page cache is dropped at every open (close-to-open; with the
+	 * writeback cache dirty pages are written back first, by the
+	 * kernel's launder). */
 	fi->keep_cache = 0;
 	fi->direct_io = 0;
 	return fh;
@@ -187,13 +195,28 @@ mdfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 }
 
+/* The attributes a read's atime touch is decided on: what the open's
+ * answer gave, with this mount's pending writes.  0, or -ENOENT when not
+ * known. */
+static int
+read_known(struct ofile *of, struct mc_attr *a)
+{
+	if (writer_base_attr(of, a) != 0)
+		return -ENOENT;
+	writer_patch_attr(of, a);
+	return 0;
+}
+
 void
 mdfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
+	struct mdfs	*fs = mdfs_of(req);
 	struct mdfs_fh	*fh = fh_of(fi);
+	struct mc_attr	 known;
 	char		*buf;
 	ssize_t		 n;
+	int		 kn;
 
 	if (off < 0) {
 		fuse_reply_err(req, EINVAL);
@@ -204,11 +227,16 @@ mdfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	n = reader_read(fh->of, (uint64_t)off, size, buf);
+	/* before the reply, which lets a release free the handle */
+	kn = n >= 0 ? read_known(fh->of, &known) : 0;
 	if (n < 0)
 		mdfs_reply_err(req, (int)n);
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
+	/* after it: the read never waits for its atime (atime.h) */
+	if (n >= 0)
+		atimes_accessed(fs->atimes, ino, kn == 0 ? &known : NULL);
 }
 
 void
@@ -326,6 +354,13 @@ mdfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 
 	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	/* With the writeback cache the kernel's dirty pages and its i_size
+	 * may be ahead of what reached us: ENOSYS makes it answer from its
+	 * own i_size (all data, the hole at the end), now and from then on. */
+	if (fs->writeback) {
+		fuse_reply_err(req, ENOSYS);
 		return;
 	}
 	if (off < 0) {

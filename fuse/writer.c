@@ -68,6 +68,19 @@
  *    call order.  A pending mtime goes with the commit as its mtime (a
  *    write after it moves it on, as POSIX says).
  *
+ * 7. The kernel's writeback cache (-o writeback_cache, off by default).
+ *    The kernel then keeps writes in dirty pages and sends them later as
+ *    WRITEs of whole pages; they land in the buffers above like any write.
+ *    Points 1-4 still hold for what close and fsync return, because the
+ *    kernel writes its dirty pages back (and returns their errors) before
+ *    it sends the FLUSH or FSYNC that commits them; the mtime of its last
+ *    write comes just before, as a setattr, and goes with that commit
+ *    (writer_fold_mtime).  Point 5 holds for contents but not for sizes
+ *    and times: the kernel trusts its own i_size, mtime and ctime of an
+ *    inode it has cached and ignores ours, so another mount's growth or
+ *    truncation of such a file is not seen here.  That is why it is opt-in
+ *    (man page: a tree only this mount changes).
+ *
  * Memory: buffers are bounded by write_buffer bytes (a counter and a
  * condvar, like sshfs's outstanding_len): a writer that would exceed it
  * first hands its file's dirty blocks to the uploaders and then waits until

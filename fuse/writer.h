@@ -49,6 +49,11 @@ int		 writer_may_defer(struct ofile *, const struct mc_setattr *s);
 /* Records s (writer_may_defer said yes) for the next flush; this mount's
  * getattr and lookup replies show it at once (writer_patch_attr). */
 void		 writer_defer_attr(struct ofile *, const struct mc_setattr *s);
+/* With the kernel's writeback cache: its mtime of the file, sent before
+ * the flush or fsync that commits the file's pending writes, becomes the
+ * mtime of that commit.  1 when it was taken, 0 when the file has nothing
+ * pending (then the caller sends it as a setattr). */
+int		 writer_fold_mtime(struct ofile *, int64_t mtime);
 /* The metaserver's attributes of a file this mount created, as last
  * answered to its create, flush or commit (without this mount's pending
  * changes: see writer_patch_attr): 0, or -ENOENT when unknown or when a

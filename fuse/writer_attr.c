@@ -115,6 +115,25 @@ writer_defer_attr(struct ofile *of, const struct mc_setattr *s)
 }
 
 int
+writer_fold_mtime(struct ofile *of, int64_t mtime)
+{
+	int	 r;
+
+	pthread_mutex_lock(&of->lock);
+	if ((r = of->dirty || of->nwb > 0)) {
+		of->mtime = mtime;	/* the commit's mtime */
+		/* counts as a change: a commit already on its way (it took
+		 * the older mtime) leaves the file dirty, and the next
+		 * flush commits again with this one; it also supersedes a
+		 * deferred utimes' mtime (writer_patch_attr) */
+		of->wseq++;
+		of->dirty = 1;
+	}
+	pthread_mutex_unlock(&of->lock);
+	return r;
+}
+
+int
 writer_base_attr(struct ofile *of, struct mc_attr *a)
 {
 	return writer_recent_attr(of, a, INT64_MAX);

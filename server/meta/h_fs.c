@@ -300,6 +300,33 @@ meta_h_fs_setattr(struct httpd_req *req, struct httpd_resp *resp)
 	h_fs_answer(resp, rc, rc == 0 ? h_fs_entry_json(m, &a) : NULL);
 }
 
+/* A read's atime touch: no caller, nothing but atime (ns_touch_atime). */
+void
+meta_h_fs_atime(struct httpd_req *req, struct httpd_resp *resp)
+{
+	struct meta	*m;
+	const cJSON	*j;
+	struct ns_attr	 a;
+	uint64_t	 ino;
+	int		 rc, strict = 0, touched = 0;
+	cJSON		*o = NULL;
+
+	FS_BEGIN(req, resp, m, j);
+	if (h_fs_need_ino(j, JF_INO, &ino, resp) != 0)
+		return;
+	if ((rc = json_get_bool(j, JF_STRICT, &strict)) != 0 &&
+	    rc != -ENOENT) {
+		h_fs_bad_field(resp, JF_STRICT);
+		return;
+	}
+	rc = ns_touch_atime(m->ns, ino, strict, &touched, &a);
+	if (rc == 0) {
+		o = h_fs_entry_json(m, &a);
+		json_add_bool(o, JF_TOUCHED, touched);
+	}
+	h_fs_answer(resp, rc, o);
+}
+
 /* mknod, mkdir, symlink: the common part. */
 static void
 make(struct httpd_req *req, struct httpd_resp *resp, int kind)

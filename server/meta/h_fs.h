@@ -68,6 +68,7 @@ void	 meta_h_fs_info(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_lookup(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_getattr(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_setattr(struct httpd_req *, struct httpd_resp *);
+void	 meta_h_fs_atime(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_mknod(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_mkdir(struct httpd_req *, struct httpd_resp *);
 void	 meta_h_fs_symlink(struct httpd_req *, struct httpd_resp *);

@@ -180,6 +180,15 @@ int	 ns_file_info(struct ns *, uint64_t ino, unsigned *replicas,
 
 int	 ns_setattr(struct ns *, uint64_t ino, const struct ns_setattr *,
 	    const struct ns_cred *, struct ns_attr *);
+/*
+ * A read or listing of ino (protocol.h, the atime route): sets its atime,
+ * and nothing else (not ctime), to now when relatime_due() says so, under
+ * the same lock as every other mutation, so the rule sees the current
+ * attributes and atime never moves backwards.  *touched (may be NULL): 1
+ * when atime was written.  *attr: the attributes after.  ENOENT.
+ */
+int	 ns_touch_atime(struct ns *, uint64_t ino, int strict, int *touched,
+	    struct ns_attr *);
 /* mode carries the type (0: S_IFREG) and permission bits. */
 int	 ns_mknod(struct ns *, uint64_t parent, const char *name,
 	    uint32_t mode, uint64_t rdev, const struct ns_cred *,

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "common/protocol.h"
+#include "common/relatime.h"
 #include "common/strnum.h"
 #include "common/xalloc.h"
 #include "server/meta/ns.h"
@@ -129,6 +130,54 @@ ns_setattr(struct ns *ns, uint64_t ino, const struct ns_setattr *sa,
 	ip->ctime = n.ctime;
 	ns_fill_attr(ns, ip, attr);
 	pthread_rwlock_unlock(&ns->rw);
+out:
+	return ns_mut_end(ns, rc);
+}
+
+/* ---- atime of reads ------------------------------------------------------ */
+
+/*
+ * The rule is applied here and not in the mounts: a mount decides on what
+ * it last saw, which may be stale (another mount's write, a utimensat), so
+ * it only asks; the metaserver answers from the current inode under ns->mu,
+ * the same serialisation as setattr, and a touch that arrives late cannot
+ * undo a later utimensat (that set ctime = now, so the touch finds
+ * atime <= ctime and writes now: what a read after it would do) nor move
+ * atime back.  No ownership check: the reader passed open's or opendir's
+ * permission check, and only atime can change.
+ */
+int
+ns_touch_atime(struct ns *ns, uint64_t ino, int strict, int *touched,
+    struct ns_attr *attr)
+{
+	struct ns_batch	 b = { NULL, 0, 0 };
+	struct inode	*ip, n;
+	int64_t		 now = ns_now();
+	int		 rc = 0;
+
+	if (touched != NULL)
+		*touched = 0;
+	pthread_mutex_lock(&ns->mu);
+	if ((ip = ns_inode_get(ns, ino)) == NULL) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (!relatime_due(ip->atime, ip->mtime, ip->ctime, now, strict)) {
+		/* ns->mu keeps mutations out: reading needs no rw lock */
+		ns_fill_attr(ns, ip, attr);
+		goto out;
+	}
+	n = *ip;
+	n.atime = now;
+	ns_put_inode(&b, &n, ns_dir_parent(ip));
+	if ((rc = ns_commit_batch(ns, &b)) != 0)
+		goto out;
+	pthread_rwlock_wrlock(&ns->rw);
+	ip->atime = n.atime;
+	ns_fill_attr(ns, ip, attr);
+	pthread_rwlock_unlock(&ns->rw);
+	if (touched != NULL)
+		*touched = 1;
 out:
 	return ns_mut_end(ns, rc);
 }

@@ -25,6 +25,7 @@ const struct httpd_route meta_routes[] = {
 	FS_ROUTE(META_ROUTE_FS_LOOKUP, meta_h_fs_lookup),
 	FS_ROUTE(META_ROUTE_FS_GETATTR, meta_h_fs_getattr),
 	FS_ROUTE(META_ROUTE_FS_SETATTR, meta_h_fs_setattr),
+	FS_ROUTE(META_ROUTE_FS_ATIME, meta_h_fs_atime),
 	FS_ROUTE(META_ROUTE_FS_MKNOD, meta_h_fs_mknod),
 	FS_ROUTE(META_ROUTE_FS_MKDIR, meta_h_fs_mkdir),
 	FS_ROUTE(META_ROUTE_FS_SYMLINK, meta_h_fs_symlink),

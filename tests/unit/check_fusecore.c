@@ -259,6 +259,40 @@ START_TEST(test_defer_refused)
 }
 END_TEST
 
+/* The writeback cache's mtime goes with the commit of pending writes only
+ * (writer_fold_mtime), and keeps the file dirty for the next flush. */
+START_TEST(test_fold_mtime)
+{
+	struct mdfs		 fs = { 0 };
+	struct ofile		*of;
+	struct mc_attr		 a;
+	uint64_t		 wseq;
+
+	fs.block_size = MiB;
+	of = ofile_new(&fs, 9, 0);
+	/* nothing pending: not taken, nothing changes */
+	ck_assert_int_eq(writer_fold_mtime(of, 20000000000LL), 0);
+	ck_assert_int_eq(of->dirty, 0);
+	ck_assert_int_eq(of->mtime, -1);
+	/* a write is pending: its commit carries the kernel's mtime */
+	of->dirty = 1;
+	of->size = 10;
+	of->mtime = 30000000000LL;
+	wseq = of->wseq;
+	ck_assert_int_eq(writer_fold_mtime(of, 20000000000LL), 1);
+	ck_assert_int_eq(of->mtime, 20000000000LL);
+	/* as a change: a commit already sent with the older mtime does not
+	 * clear dirty (writer_flush compares wseq) */
+	ck_assert_uint_gt(of->wseq, wseq);
+	a = server_attr();
+	a.mtime = a.ctime = 1000000000LL;
+	writer_patch_attr(of, &a);
+	ck_assert_int_eq(a.mtime, 20000000000LL);
+	ck_assert_uint_eq(a.size, 10);
+	ofile_free(of);
+}
+END_TEST
+
 struct counter {
 	pthread_mutex_t	 lock;
 	int		 n;
@@ -487,6 +521,7 @@ fusecore_suite(void)
 	tcase_add_loop_test(tc, test_source_bad, 0,
 	    sizeof(bad_sources) / sizeof(bad_sources[0]));
 	tcase_add_test(tc, test_defer_refused);
+	tcase_add_test(tc, test_fold_mtime);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_source_too_long);

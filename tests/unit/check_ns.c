@@ -22,6 +22,7 @@
 #include <check.h>
 
 #include "common/protocol.h"
+#include "common/relatime.h"
 #include "common/strnum.h"
 #include "common/xalloc.h"
 #include "server/meta/ns.h"
@@ -382,6 +383,111 @@ START_TEST(test_setattr)
 	ck_assert_int_eq(ns_setattr(N, f, &sa, NULL, &a), 0);
 	ck_assert_int_gt(a.mtime, 0);
 	ck_assert_int_lt(a.mtime, INT64_C(5000000000) * 1000000000);
+}
+END_TEST
+
+/* The stored inode record of ino holds atime t. */
+static int
+stored_atime(uint64_t ino, int64_t t)
+{
+	char	 want[64];
+
+	snprintf(want, sizeof(want), "\"atime\":\"%" PRId64 "\"", t);
+	return kv_get(ikey(ino)) != NULL &&
+	    strstr(kv_get(ikey(ino))->val, want) != NULL;
+}
+
+/* relatime on the metaserver: a read's touch sets atime alone, only when
+ * it is not newer than mtime or ctime (or a day old), never backwards. */
+START_TEST(test_touch_atime)
+{
+	struct ns_attr	 a, b;
+	struct ns_setattr sa;
+	uint64_t	 f, d;
+	int		 touched;
+
+	f = mk(ROOT, "f", 0600);
+	d = mkd(ROOT, "d");
+	/* a new inode: atime == mtime == ctime, so the first read touches */
+	b = attr(f);
+	ck_assert_int_eq(ns_touch_atime(N, f, 0, &touched, &a), 0);
+	ck_assert_int_eq(touched, 1);
+	ck_assert_int_gt(a.atime, b.atime);
+	ck_assert_int_eq(a.mtime, b.mtime);
+	ck_assert_int_eq(a.ctime, b.ctime);	/* a read is no change */
+	ck_assert_uint_eq(a.mode, b.mode);
+	ck_assert_uint_eq(a.size, b.size);
+	ck_assert(stored_atime(f, a.atime));
+	/* now atime > mtime and ctime and young: the next read changes
+	 * nothing, in memory or in the store */
+	b = a;
+	ck_assert_int_eq(ns_touch_atime(N, f, 0, &touched, &a), 0);
+	ck_assert_int_eq(touched, 0);
+	ck_assert_int_eq(a.atime, b.atime);
+	ck_assert_int_eq(attr(f).atime, b.atime);
+	ck_assert_int_eq(attr(f).ctime, b.ctime);
+	/* ... unless strict (strictatime) */
+	ck_assert_int_eq(ns_touch_atime(N, f, 1, &touched, &a), 0);
+	ck_assert_int_eq(touched, 1);
+	ck_assert_int_gt(a.atime, b.atime);
+	ck_assert_int_eq(a.ctime, b.ctime);
+	/* an atime older than mtime (utimensat): touched, ctime kept */
+	memset(&sa, 0, sizeof(sa));
+	sa.valid = NS_SET_ATIME | NS_SET_MTIME;
+	sa.atime = 1000;
+	sa.mtime = 2000;
+	ck_assert_int_eq(ns_setattr(N, f, &sa, NULL, &b), 0);
+	ck_assert_int_eq(ns_touch_atime(N, f, 0, NULL, &a), 0);
+	ck_assert_int_gt(a.atime, b.ctime - 1);
+	ck_assert_int_eq(a.mtime, 2000);
+	ck_assert_int_eq(a.ctime, b.ctime);
+	/* never backwards: an atime in the future stays, even where the
+	 * rule holds (atime <= mtime) and even when strict */
+	sa.atime = INT64_C(4000000000) * 1000000000;
+	sa.mtime = INT64_C(4100000000) * 1000000000;
+	ck_assert_int_eq(ns_setattr(N, f, &sa, NULL, &b), 0);
+	ck_assert_int_eq(ns_touch_atime(N, f, 0, &touched, &a), 0);
+	ck_assert_int_eq(touched, 0);
+	ck_assert_int_eq(a.atime, sa.atime);
+	ck_assert_int_eq(ns_touch_atime(N, f, 1, &touched, &a), 0);
+	ck_assert_int_eq(touched, 0);
+	ck_assert_int_eq(a.atime, sa.atime);
+	ck_assert(stored_atime(f, sa.atime));
+	/* directories (a listing) alike; its parent is untouched */
+	b = attr(ROOT);
+	ck_assert_int_eq(ns_touch_atime(N, d, 0, &touched, &a), 0);
+	ck_assert_int_eq(touched, 1);
+	ck_assert_int_eq(attr(ROOT).atime, b.atime);
+	ck_assert_int_eq(attr(ROOT).ctime, b.ctime);
+	ck_assert_int_eq(ns_touch_atime(N, 999999, 0, &touched, &a), -ENOENT);
+	ck_assert_int_eq(touched, 0);
+}
+END_TEST
+
+/* The rule itself (common/relatime.h), where time can be chosen. */
+START_TEST(test_relatime_rule)
+{
+	const int64_t	 H = INT64_C(3600) * 1000000000, now = 1000 * H;
+
+	/* atime not newer than mtime or ctime */
+	ck_assert_int_eq(relatime_due(now - 2 * H, now - 2 * H, now - 3 * H,
+	    now, 0), 1);
+	ck_assert_int_eq(relatime_due(now - 2 * H, now - 3 * H, now - H,
+	    now, 0), 1);
+	/* newer than both and younger than a day: no update */
+	ck_assert_int_eq(relatime_due(now - H, now - 2 * H, now - 2 * H,
+	    now, 0), 0);
+	ck_assert_int_eq(relatime_due(now - 24 * H, now - 25 * H,
+	    now - 25 * H, now, 0), 0);
+	/* more than a day old: updated */
+	ck_assert_int_eq(relatime_due(now - 24 * H - 1, now - 25 * H,
+	    now - 25 * H, now, 0), 1);
+	/* strict: always, but never backwards (nor to the same time) */
+	ck_assert_int_eq(relatime_due(now - H, now - 2 * H, now - 2 * H,
+	    now, 1), 1);
+	ck_assert_int_eq(relatime_due(now, now, now, now, 1), 0);
+	ck_assert_int_eq(relatime_due(now + 1, now + 2, now + 2, now, 0), 0);
+	ck_assert_int_eq(relatime_due(now + 1, now + 2, now + 2, now, 1), 0);
 }
 END_TEST
 
@@ -1459,6 +1565,8 @@ ns_suite(void)
 	tcase_add_test(tc, test_symlink);
 	tcase_add_test(tc, test_link_unlink);
 	tcase_add_test(tc, test_setattr);
+	tcase_add_test(tc, test_touch_atime);
+	tcase_add_test(tc, test_relatime_rule);
 	tcase_add_test(tc, test_truncate_and_commit);
 	tcase_add_test(tc, test_commit_attrs);
 	tcase_add_test(tc, test_readdir);

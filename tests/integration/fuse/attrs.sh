@@ -56,9 +56,10 @@ ok_eq "and by path" "path-a 640 1234 5678 222000000000" \
     "$(echo "$out" | grep path-a)"
 ok_eq "after close the other mount sees all of them" \
     "640 1234 5678 222000000000 5000 1" "$(st "$B/d/f1")"
-ok_eq "and the data" 5000 "$(tr -d x <"$B/d/f1" | wc -c | awk '{print 5000 - $1}')"
+# (atime before the data: reading it is a relatime touch)
 atime=$(python3 -c "import os; print(os.stat('$B/d/f1').st_atime_ns)")
 ok_eq "atime too" 111000000000 "$atime"
+ok_eq "and the data" 5000 "$(tr -d x <"$B/d/f1" | wc -c | awk '{print 5000 - $1}')"
 
 # ---- an empty file: nothing to commit, the attributes still go ------------
 python3 -c "
@@ -219,6 +220,55 @@ ok "another mount's create in the directory shows its new mtime after attr_timeo
 
 ok_eq "all 50 stored with their attributes" 50 "$(for i in $(seq 0 49); do
     st "$B/t/f$i"; done | grep -c '^640 7 8 2000000000 ')"
+
+# ---- atime (relatime, the default; fuse/atime.h) -------------------------
+# prints atime_ns ctime_ns of a path
+ac() {
+	python3 -c "
+import os, sys
+s = os.stat(sys.argv[1])
+print(s.st_atime_ns, s.st_ctime_ns)" "$1"
+}
+atime_moved() { [ "$(ac "$1" | cut -d' ' -f1)" -gt "$2" ]; }
+printf data >"$A/at"
+touch -a -d @1000000000 "$A/at"	# atime older than mtime and ctime
+read -r a0 c0 <<<"$(ac "$B/at")"
+t0=$(fs_logged atime)
+cat "$A/at" >/dev/null
+ok "the reading mount shows the new atime at once" atime_moved "$A/at" "$a0"
+ok "another mount sees it once the touch reached the metaserver" \
+    wait_for 10 atime_moved "$B/at" "$a0"
+read -r a1 c1 <<<"$(ac "$B/at")"
+ok_eq "a read leaves ctime alone" "$c0" "$c1"
+cat "$A/at" >/dev/null
+cat "$A/at" >/dev/null
+sleep 0.5	# a touch would be sent in the background
+ok_eq "one touch for the first read, none for the reads right after" 1 \
+    "$(( $(fs_logged atime) - t0 ))"
+ok_eq "... and atime stays" "$a1" "$(ac "$B/at" | cut -d' ' -f1)"
+mkdir "$A/ld" && : >"$A/ld/x"
+touch -a -d @1000000000 "$A/ld"
+ls "$A/ld" >/dev/null
+ok "a listing updates the directory's atime, seen from another mount" \
+    wait_for 10 atime_moved "$B/ld" 1000000000000000000
+# -o noatime: no touch at all, and the kernel mount says noatime
+C=$CLUSTER_DIR/mnt-c
+mount_at c "$C" "$META_ADDR" -o noatime,attr_timeout=0,entry_timeout=0
+wait_mount c || tap_bail "mount c failed"
+touch -a -d @1000000000 "$A/at" "$A/ld"
+t0=$(fs_logged atime)
+cat "$C/at" >/dev/null
+ls "$C/ld" >/dev/null
+sleep 0.5
+ok_eq "with -o noatime reads and listings send no touch" 0 \
+    "$(( $(fs_logged atime) - t0 ))"
+ok_eq "... and atime stays, there and on another mount" \
+    "1000000000000000000 1000000000000000000 1000000000000000000" \
+    "$(ac "$C/at" | cut -d' ' -f1) $(ac "$B/at" | cut -d' ' -f1) $(ac "$B/ld" | cut -d' ' -f1)"
+ok "-o noatime reaches the kernel's mount flags" \
+    grep -q " $C fuse.minidfs [^ ]*noatime" /proc/mounts
+unmount c
+ok_eq "clean unmount (noatime)" 0 "$NODE_STATUS"
 
 unmount a
 ok_eq "clean unmount" 0 "$NODE_STATUS"

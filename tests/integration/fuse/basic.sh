@@ -3,7 +3,8 @@
 # tools: file sizes around the block size checked byte for byte through the
 # second mount, namespace calls and their errnos, attributes, truncate,
 # sparse files, links, xattrs, a file unlinked while open, close-to-open
-# between the mounts, df, and a clean unmount.
+# between the mounts, df, and a clean unmount; and what -n prints for the
+# mount's own options (max_threads, writeback_cache) and --help lists.
 # TIMEOUT: 600
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/cluster.sh"
@@ -21,6 +22,40 @@ ok "mount a is a fuse.minidfs mount" \
 
 BS=$(curl -s "$(meta_url m1 /v1/fs/info)" | jq -r .block_size)
 ok "block size known" test "$BS" -gt 0
+
+# ---- the mount's options: -n prints what would be in effect ----------------
+# opt_n KEY ARGS...: KEY's line of `minidfs SOURCE DIR -n ARGS...`
+opt_n() {
+	local key=$1
+	shift
+	"$MINIDFS_BIN" "$META_ADDR" "$CLUSTER_DIR/nomnt" -n "$@" 2>&1 |
+	    sed -n "s/^mount\.$key: //p"
+}
+mkdir -p "$CLUSTER_DIR/nomnt"
+printf 'mount:\n  max_threads: 7\n' >"$CLUSTER_DIR/threads.yaml"
+printf 'mount:\n  writeback_cache: true\n' >"$CLUSTER_DIR/wb.yaml"
+ok_eq "max_threads is 16 by default" 16 "$(opt_n max_threads)"
+ok_eq "-o max_threads=4 is in effect" 4 "$(opt_n max_threads -o max_threads=4)"
+ok_eq "-o max_threads=10, libfuse's default, too" 10 \
+    "$(opt_n max_threads -o max_threads=10)"
+ok_eq "the conf file's max_threads" 7 \
+    "$(opt_n max_threads -o "conf=$CLUSTER_DIR/threads.yaml")"
+ok_eq "-o max_threads=10 wins over the conf file" 10 \
+    "$(opt_n max_threads -o "conf=$CLUSTER_DIR/threads.yaml,max_threads=10")"
+ok_eq "writeback_cache is off by default" false "$(opt_n writeback_cache)"
+ok_eq "-o writeback_cache turns it on" true \
+    "$(opt_n writeback_cache -o writeback_cache)"
+ok_eq "the conf file's writeback_cache" true \
+    "$(opt_n writeback_cache -o "conf=$CLUSTER_DIR/wb.yaml")"
+ok_eq "-o writeback_cache=0 wins over the conf file" false \
+    "$(opt_n writeback_cache -o "conf=$CLUSTER_DIR/wb.yaml,writeback_cache=0")"
+ok "-o writeback_cache=maybe is refused" \
+    eval '! "$MINIDFS_BIN" "$META_ADDR" "$CLUSTER_DIR/nomnt" -n \
+    -o writeback_cache=maybe >/dev/null 2>&1'
+ok_eq "--help names max_threads once" 1 \
+    "$("$MINIDFS_BIN" --help | grep -c 'max_threads')"
+ok_eq "and writeback_cache as an option" 1 \
+    "$("$MINIDFS_BIN" --help | grep -c -- '-o writeback_cache')"
 
 # ---- sizes around the block size, through the other mount ----------------
 SRC=$CLUSTER_DIR/src

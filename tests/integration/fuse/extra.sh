@@ -1,7 +1,8 @@
 #!/bin/bash
-# fuse/extra: mount(8) with -t fuse.minidfs; two processes appending; flock
-# between two mounts; mkfifo; a write that loses a dataserver half-way; and
-# SIGTERM storing the data of a file still open before the daemon exits.
+# fuse/extra: mount(8) with -t fuse.minidfs; the mount's readahead window;
+# two processes appending; flock between two mounts; mkfifo; a write that
+# loses a dataserver half-way; and SIGTERM storing the data of a file still
+# open before the daemon exits.
 # TIMEOUT: 600
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/cluster.sh"
@@ -14,6 +15,18 @@ mount_at a "$A" "$META_ADDR" -o attr_timeout=0,entry_timeout=0,retry_time=30
 wait_mount a || tap_bail "mount a failed"
 mount_at b "$B" "$META_ADDR" -o attr_timeout=0,entry_timeout=0
 wait_mount b || tap_bail "mount b failed"
+
+# ---- the daemon raises its bdi's read_ahead_kb (128 by default) to its
+# max_readahead, 1 MiB, so that sequential reads come in 1 MiB READs;
+# only root can write sysfs ---------------------------------------------------
+if [ "$(id -u)" = 0 ]; then
+	dev=$(awk -v m="$(realpath "$A")" '$5 == m { d = $3 } END { print d }' \
+	    /proc/self/mountinfo)
+	ok_eq "the bdi of mount a has read_ahead_kb 1024" 1024 \
+	    "$(cat "/sys/class/bdi/$dev/read_ahead_kb" 2>&1)"
+else
+	tap_skip "read_ahead_kb: not root"
+fi
 
 # ---- the mount helper: mount(8) runs mount.fuse3 SOURCE DIR -o OPTS -t
 # fuse.minidfs with PATH removed from the environment, and mount.fuse3 runs

@@ -16,8 +16,8 @@ import time
 
 D = os.path.join(sys.argv[1], "posix.%d" % os.getpid())
 # POSIX_ATIME: the atime policy of the filesystem under test: "relatime"
-# (the Linux default for ext4/tmpfs) or "noatime" (minidfs: reads and
-# readdir never update atime; only utimensat does).
+# (the Linux default for ext4/tmpfs, and minidfs's) or "noatime" (reads
+# and readdir never update atime; only utimensat does).
 ATIME = os.environ.get("POSIX_ATIME", "relatime")
 # POSIX_KNOWN: comma-separated names of known bugs of the filesystem under
 # test, each turning its checks into TAP TODO items (see posix.sh).

@@ -133,6 +133,23 @@ ok_eq "the refused setattr changed nothing" 33152 "$(j .attr.mode)"
 ok_eq "chown" 200 "$(st setattr "{\"ino\":\"$F\",\"uid\":7,\"gid\":8}")"
 ok_eq "chown: owner" "7:8" "$(j '"\(.attr.uid):\(.attr.gid)"')"
 
+# ---- atime (a read's relatime touch) -------------------------------------------
+st getattr "{\"ino\":\"$F\"}" >/dev/null
+c0=$(j .attr.ctime)
+ok_eq "atime of an atime older than mtime" 200 "$(st atime "{\"ino\":\"$F\"}")"
+ok_eq "atime: touched" true "$(j .touched)"
+ok "atime: now" test "$(j .attr.atime)" -gt "$(j .attr.mtime)"
+ok_eq "atime: ctime unchanged" "$c0" "$(j .attr.ctime)"
+a1=$(j .attr.atime)
+ok_eq "atime again (relatime: newer than mtime and ctime)" 200 \
+    "$(st atime "{\"ino\":\"$F\",\"strict\":false}")"
+ok_eq "atime again: not touched, atime kept" "false $a1" "$(j '"\(.touched) \(.attr.atime)"')"
+ok_eq "atime strict" 200 "$(st atime "{\"ino\":\"$F\",\"strict\":true}")"
+ok_eq "atime strict: touched" true "$(j .touched)"
+ok_eq "atime strict not a bool: 400" 400 "$(st atime "{\"ino\":\"$F\",\"strict\":1}")"
+ok_eq "atime of an unknown inode: ENOENT" ENOENT "$(st atime \
+    '{"ino":"999999"}' >/dev/null; err)"
+
 # ---- link / unlink / rmdir / rename ------------------------------------------------
 ok_eq "link f into d" 200 "$(st link "{\"ino\":\"$F\",\"parent\":\"$D\",\"name\":\"g\"}")"
 ok_eq "link: nlink 2" 2 "$(j .attr.nlink)"
