@@ -403,7 +403,9 @@
  *   block (the first is the PUT target, the rest go in HTTP_HDR_CHAIN);
  *   present: the block is already stored often enough (skip the upload).
  *   token (write) only with a cluster secret.  ENOENT; EINVAL (bad id, size
- *   0 or over the block size); ENOSPC (no live dataserver with room).
+ *   0 or over the block size); ENOSPC (no live dataserver with room);
+ *   502 EHOSTDOWN (no dataserver to write to: all dead, draining or in
+ *   "exclude").
  * POST /v1/fs/commit   {"ino":"n","session":"n","size":"n","mtime":"ns"?,
  *                       "chunks":[{"index":"n","id":"<hex>","len":"n",
  *                                  "stored":["ds1",...]},...],

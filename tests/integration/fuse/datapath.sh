@@ -48,8 +48,19 @@ ds_logged() {
 	cat "$(node_log ds1)" "$(node_log ds2)" "$(node_log ds3)" |
 	    grep -c " $1 /v1/blocks/${2:-}"
 }
-# (a request is logged just after its answer went out)
-settle() { sleep 0.3; }
+# (a request is logged just after its answer went out, and a read-ahead
+# may still be in flight when the reader is done): waits until no block
+# request was logged for half a second, at most 10 s
+settle() {
+	local n m i
+	n=$(ds_logged '[A-Z]*')
+	for i in $(seq 1 20); do
+		sleep 0.5
+		m=$(ds_logged '[A-Z]*')
+		[ "$m" = "$n" ] && return 0
+		n=$m
+	done
+}
 
 # block ids of FILE (under mount a), one a line, by index
 block_ids() {

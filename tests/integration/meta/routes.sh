@@ -266,8 +266,9 @@ ok_eq "blockmap count 0: 400" 400 "$(st blockmap \
 ok_eq "blockmap of a directory: EISDIR" EISDIR "$(st blockmap \
     "{\"ino\":\"$D\",\"first\":\"0\",\"count\":1}" >/dev/null; err)"
 ID=$(printf 'x' | sha256sum | cut -d' ' -f1)
-ok_eq "alloc with no dataserver: 507 ENOSPC" 507 "$(st alloc \
-    "{\"ino\":\"$N\",\"id\":\"$ID\",\"size\":\"1\"}")"
+ok_eq "alloc with no dataserver: 502 (none to write to, not a full disk)" 502 \
+    "$(st alloc "{\"ino\":\"$N\",\"id\":\"$ID\",\"size\":\"1\"}")"
+ok_eq "... EHOSTDOWN" EHOSTDOWN "$(err)"
 ok_eq "alloc a bad id: 400" 400 "$(st alloc \
     "{\"ino\":\"$N\",\"id\":\"abc\",\"size\":\"1\"}")"
 ok_eq "alloc size over the block size: 400" 400 "$(st alloc \
