@@ -28,8 +28,11 @@
 
 #define READER_INFLIGHT_MAX	64	/* blocks fetched at once */
 /* bytes a read may start away from where the last one ended and still count
- * as sequential (the kernel's parallel read-ahead reorders requests) */
-#define READER_SEQ_SLACK	(2u * 1024 * 1024)
+ * as sequential: the kernel's parallel read-ahead reorders requests, by
+ * several of its 1 MiB READs since the mount's read_ahead_kb is raised
+ * (fuse/bdi.h) -- at 2 MiB a reordered sequential READ was taken for a
+ * random one, fetched as a range and not cached */
+#define READER_SEQ_SLACK	(8u * 1024 * 1024)
 
 struct reader {
 	struct mdfs	*fs;
