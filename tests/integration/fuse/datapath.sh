@@ -260,8 +260,10 @@ fd = os.open(sys.argv[1], os.O_RDWR)
 fcntl.fcntl(fd, fcntl.F_SETLK, struct.pack("%s", fcntl.F_WRLCK, 0, 0, 0, 0))
 print("locked", flush=True)
 sys.stdin.readline()
+# the time before the unlock: the waiter may be granted while it is sent
+t = time.monotonic()
 fcntl.fcntl(fd, fcntl.F_SETLK, struct.pack("%s", fcntl.F_UNLCK, 0, 0, 0, 0))
-print(time.monotonic(), flush=True)
+print(t, flush=True)
 sys.stdin.readline()
 """ % (FL, FL), a], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 assert holder.stdout.readline() == "locked\n"
