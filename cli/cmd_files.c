@@ -24,6 +24,7 @@
 
 #include "cli/admin.h"
 #include "cli/output.h"
+#include "common/blockpool.h"
 #include "common/dataapi.h"
 #include "common/httpc.h"
 #include "common/json.h"
@@ -544,6 +545,8 @@ get_data(struct files *f, uint64_t ino, uint64_t size, FILE *out,
 {
 	uint64_t	 bs = f->info.block_size;
 	uint64_t	 nblocks = (size + bs - 1) / bs;
+	/* each block's GET lands in the memory of the one before */
+	struct blockpool *bp = blockpool_new((size_t)bs + 1, 1);
 	int		 rc = 0;
 
 	for (uint64_t first = 0; first < nblocks && rc == 0;
@@ -572,7 +575,7 @@ get_data(struct files *f, uint64_t ino, uint64_t size, FILE *out,
 
 				*what = "reading a block";
 				if ((rc = dataapi_get(f->pool, &chunks[k], bs,
-				    &rep, &data, &len)) != 0)
+				    &rep, bp, &data, &len)) != 0)
 					break;
 				have = chunks[k].len < want ? chunks[k].len :
 				    want;
@@ -584,10 +587,11 @@ get_data(struct files *f, uint64_t ino, uint64_t size, FILE *out,
 			if ((have > 0 && fwrite(data, 1, (size_t)have, out) !=
 			    have) || write_zeros(out, want - have) != 0)
 				rc = errno != 0 ? -errno : -EIO;
-			free(data);
+			blockpool_put(bp, data);
 		}
 		free(chunks);
 	}
+	blockpool_free(bp);
 	return rc;
 }
 

@@ -27,6 +27,17 @@ buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
+void
+buf_init_with(struct buf *b, size_t max, void *mem, size_t cap)
+{
+	buf_init(b, max);
+	if (mem != NULL && cap > 0) {
+		b->data = mem;
+		b->data[0] = '\0';
+		b->cap = cap;
+	}
+}
+
 /*
  * Makes room for n more bytes plus the NUL.  Returns 0, -EFBIG (the buffer
  * is released: the caller's input is over its cap for good) or -ENOMEM (the

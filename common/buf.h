@@ -25,6 +25,10 @@ struct buf {
 #define BUF_INIT(max_) { NULL, 0, 0, (max_) }
 
 void	 buf_init(struct buf *, size_t max);
+/* Like buf_init, but the buf starts with mem (malloc'ed, cap bytes; NULL
+ * for none) and owns it from now on: filling up to cap-1 bytes allocates
+ * nothing. */
+void	 buf_init_with(struct buf *, size_t max, void *mem, size_t cap);
 /* Appends; returns 0, -ENOMEM, or -EFBIG (cap exceeded; buffer released). */
 int	 buf_append(struct buf *, const void *, size_t)
 	    __attribute__((warn_unused_result));

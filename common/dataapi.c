@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/blockid.h"
+#include "common/blockpool.h"
 #include "common/buf.h"
 #include "common/dataapi.h"
 #include "common/httpc.h"
@@ -256,17 +257,19 @@ dataapi_store(struct metaclient *mc, struct httpc_pool *pool, uint64_t ino,
 
 int
 dataapi_get(struct httpc_pool *pool, const struct mc_chunk *ch,
-    uint64_t block_size, const struct dataapi_report *rep, void **data,
-    size_t *len)
+    uint64_t block_size, const struct dataapi_report *rep,
+    struct blockpool *bp, void **data, size_t *len)
 {
 	char		 url[MDFS_ADDR_MAX + 96], got[BLOCKID_BUFSZ], err[128];
 	int		 rc, n404 = 0, n403 = 0;
 
+	if (blockpool_size(bp) != block_size + 1)
+		bp = NULL;
 	for (size_t i = 0; i < ch->nloc; i++) {
 		struct httpc_req req = { 0 };
 		/* a chunk may use only a prefix of its block (a truncate
 		 * shortens len, not the block): take the whole block */
-		struct buf	 out = BUF_INIT(block_size);
+		struct buf	 out;
 		struct httpc	*h;
 
 		snprintf(url, sizeof(url), "http://%s%s%s", ch->loc[i].addr,
@@ -277,6 +280,8 @@ dataapi_get(struct httpc_pool *pool, const struct mc_chunk *ch,
 		if (ch->token[0] != '\0' && httpc_req_header(&req,
 		    HTTP_HDR_TOKEN, ch->token) != 0)
 			return -EIO;
+		buf_init_with(&out, block_size, blockpool_get(bp),
+		    (size_t)block_size + 1);
 		h = httpc_pool_get(pool);
 		rc = httpc_do(h, &req, err, sizeof(err));
 		httpc_pool_put(pool, h);
@@ -304,15 +309,20 @@ dataapi_get(struct httpc_pool *pool, const struct mc_chunk *ch,
 		} else {
 			void	*p, *shrunk;
 
-			/* the buffer grew by doubling and kept a byte for a
-			 * NUL: give the slack back before the cache holds it */
+			/* the buffer grew by doubling (or is a pool's) and
+			 * kept a byte for a NUL: unless it holds a whole block,
+			 * give the slack back before the cache holds it */
 			p = buf_detach(&out, len);
-			if ((shrunk = realloc(p, *len > 0 ? *len : 1)) != NULL)
-				p = shrunk;
+			if (bp == NULL || *len != block_size) {
+				shrunk = realloc(p, *len > 0 ? *len : 1);
+				if (shrunk != NULL)
+					p = shrunk;
+			}
 			*data = p;
 			return 0;
 		}
-		buf_release(&out);
+		/* the next replica's answer goes in the same memory */
+		blockpool_put(bp, buf_detach(&out, NULL));
 	}
 	if (ch->nloc == 0 || (size_t)n404 == ch->nloc)
 		return -ENOENT;

@@ -14,6 +14,7 @@
 #include "common/metaclient.h"
 #include "common/protocol.h"
 
+struct blockpool;
 struct httpc_pool;
 
 /* PUTs len bytes of data along ch's chain (ch->loc[0] first, the rest in
@@ -51,11 +52,15 @@ struct dataapi_report {
 /* GETs the whole block of ch from each replica in turn until one returns
  * at least ch->len bytes whose SHA-256 is ch->id (at most block_size bytes
  * are accepted); bad replicas are skipped and reported to rep (NULL: not
- * reported).  Returns 0 with *data (malloc'ed, caller frees) and *len,
+ * reported).  The bytes land in a buffer from bp when it is given and its
+ * buffers hold block_size + 1 bytes (else in a new one); a whole block keeps
+ * it, a shorter one is moved to an allocation of its size.  Returns 0 with
+ * *data (malloc'ed: the caller frees it or gives it to bp) and *len,
  * or -ENOENT (no replica has it), -EACCES (token refused), -EIO (every
  * replica failed or returned bad bytes). */
 int	 dataapi_get(struct httpc_pool *, const struct mc_chunk *ch,
 	    uint64_t block_size, const struct dataapi_report *rep,
-	    void **data, size_t *len) __attribute__((warn_unused_result));
+	    struct blockpool *bp, void **data, size_t *len)
+	    __attribute__((warn_unused_result));
 
 #endif /* MINIDFS_DATAAPI_H */

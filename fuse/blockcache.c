@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "common/blockid.h"
+#include "common/blockpool.h"
 #include "common/xalloc.h"
 #include "fuse/blockcache.h"
 
@@ -28,6 +29,7 @@ struct bc_entry {
 struct blockcache {
 	pthread_mutex_t	 lock;
 	uint64_t	 max_bytes;
+	struct blockpool *pool;		/* where dropped blocks go, or NULL */
 	uint64_t	 bytes;		/* protected by lock */
 	uint64_t	 count;		/* protected by lock */
 	struct bc_entry	*head, *tail;	/* protected by lock */
@@ -46,12 +48,13 @@ bucket_of(const char *id)
 }
 
 struct blockcache *
-blockcache_new(uint64_t max_bytes)
+blockcache_new(uint64_t max_bytes, struct blockpool *pool)
 {
 	struct blockcache	*bc = xcalloc(1, sizeof(*bc));
 
 	pthread_mutex_init(&bc->lock, NULL);
 	bc->max_bytes = max_bytes;
+	bc->pool = pool;
 	return bc;
 }
 
@@ -64,7 +67,7 @@ blockcache_free(struct blockcache *bc)
 		return;
 	for (e = bc->head; e != NULL; e = next) {
 		next = e->next;
-		free(e->data);
+		blockpool_put(bc->pool, e->data);
 		free(e);
 	}
 	pthread_mutex_destroy(&bc->lock);
@@ -164,7 +167,7 @@ blockcache_insert(struct blockcache *bc, const char *id, void *data,
 	size_t		 b;
 
 	if (len > bc->max_bytes || strlen(id) >= BLOCKID_BUFSZ) {
-		free(data);
+		blockpool_put(bc->pool, data);
 		return;
 	}
 	e = xcalloc(1, sizeof(*e));
@@ -175,7 +178,7 @@ blockcache_insert(struct blockcache *bc, const char *id, void *data,
 	pthread_mutex_lock(&bc->lock);
 	if (find(bc, id) != NULL) {
 		pthread_mutex_unlock(&bc->lock);
-		free(e->data);
+		blockpool_put(bc->pool, e->data);
 		free(e);
 		return;
 	}
@@ -195,7 +198,7 @@ blockcache_insert(struct blockcache *bc, const char *id, void *data,
 
 	while ((v = victims) != NULL) {
 		victims = v->hnext;
-		free(v->data);
+		blockpool_put(bc->pool, v->data);
 		free(v);
 	}
 }

@@ -16,9 +16,13 @@
 
 struct blockcache;
 
-/* A cache holding at most max_bytes (0: a cache that keeps nothing).
- * Never fails (small fixed allocation). */
-struct blockcache	*blockcache_new(uint64_t max_bytes);
+struct blockpool;
+
+/* A cache holding at most max_bytes (0: a cache that keeps nothing).  The
+ * blocks it drops go to pool (blockpool.h; NULL: freed), which must outlive
+ * the cache.  Never fails (small fixed allocation). */
+struct blockcache	*blockcache_new(uint64_t max_bytes,
+			    struct blockpool *pool);
 /* Frees the cache and every block in it; NULL is a no-op. */
 void			 blockcache_free(struct blockcache *);
 
@@ -30,7 +34,7 @@ ssize_t	 blockcache_read(struct blockcache *, const char *id, uint64_t off,
 /* 1 when the block is cached (without touching its LRU position), else 0. */
 int	 blockcache_has(struct blockcache *, const char *id);
 /* Inserts len bytes as block id.  The cache takes data (malloc'ed) in every
- * case: it frees it at once when the block is already cached or too big.
+ * case: it drops it at once when the block is already cached or too big.
  * Evicts least recently used blocks to stay within the cap. */
 void	 blockcache_insert(struct blockcache *, const char *id, void *data,
 	    size_t len);

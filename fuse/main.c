@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/blockpool.h"
 #include "common/cfg.h"
 #include "common/httpc.h"
 #include "common/log.h"
@@ -51,6 +52,11 @@
  * raises it after the first free and keeps freed blocks in its heaps, and
  * the daemon's RSS would outgrow cache_size + write_buffer. */
 #define MDFS_MMAP_THRESHOLD	(256 * 1024)	/* bytes */
+/* ...which costs a page fault per 4 KiB of every block fetched or written
+ * and of every big READ's reply: a few buffers of each are kept for the
+ * next one instead (blockpool.h; minidfs(8) counts them in the 32 MiB). */
+#define MDFS_SPARE_BLOCKS	2
+#define MDFS_SPARE_REPLIES	4	/* of MDFS_MAX_IO */
 
 /*
  * The configuration table: defaults live here only.  A YAML file (conf=)
@@ -564,7 +570,9 @@ main(int argc, char *argv[])
 		log_warnx("disk_cache: %s", err);
 		goto out_mc;
 	}
-	fs.bc = blockcache_new(fs.conf.cache_size);
+	fs.bpool = blockpool_new((size_t)fs.block_size + 1, MDFS_SPARE_BLOCKS);
+	fs.rpool = blockpool_new(MDFS_MAX_IO, MDFS_SPARE_REPLIES);
+	fs.bc = blockcache_new(fs.conf.cache_size, fs.bpool);
 	fs.inodes = inodes_new();
 	fs.dirattrs = dirattrs_new();
 	fs.lookahead = lookahead_new();
@@ -653,6 +661,8 @@ out_caches:
 	lookahead_free(fs.lookahead);
 	opendirs_free(fs.opendirs);
 	blockcache_free(fs.bc);
+	blockpool_free(fs.bpool);
+	blockpool_free(fs.rpool);
 	diskcache_free(fs.dc);
 out_mc:
 	mc_free(fs.mc);

@@ -13,6 +13,7 @@
 #include "common/log.h"
 
 struct blockcache;
+struct blockpool;
 struct diskcache;
 struct fuse_session;
 struct httpc_pool;
@@ -57,6 +58,8 @@ struct mdfs {
 	struct metaclient	*mc;
 	struct httpc_pool	*data;		/* clients for dataservers */
 	struct blockcache	*bc;
+	struct blockpool	*bpool;		/* spare whole-block buffers */
+	struct blockpool	*rpool;		/* spare READ reply buffers */
 	struct diskcache	*dc;		/* or NULL */
 	struct inodes		*inodes;
 	struct dirattrs		*dirattrs;	/* recent directory attrs */

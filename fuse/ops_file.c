@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/blockpool.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "fuse/atime.h"
@@ -21,6 +22,10 @@
 #include "fuse/ops.h"
 #include "fuse/reader.h"
 #include "fuse/writer.h"
+
+/* READs from this size up reply from a pool's buffer: malloc serves them
+ * from mmap (main.c's MDFS_MMAP_THRESHOLD), page faults and all. */
+#define READ_POOLED_MIN	(256u * 1024)
 
 static struct mdfs_fh *
 fh_of(struct fuse_file_info *fi)
@@ -222,7 +227,10 @@ mdfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if ((buf = malloc(size > 0 ? size : 1)) == NULL) {
+	/* a big READ's reply would be fresh mmap'ed memory every time */
+	buf = size >= READ_POOLED_MIN && size <= blockpool_size(fs->rpool) ?
+	    blockpool_get(fs->rpool) : malloc(size > 0 ? size : 1);
+	if (buf == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -233,7 +241,7 @@ mdfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		mdfs_reply_err(req, (int)n);
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
-	free(buf);
+	blockpool_put(fs->rpool, buf);
 	/* after it: the read never waits for its atime (atime.h) */
 	if (n >= 0)
 		atimes_accessed(fs->atimes, ino, kn == 0 ? &known : NULL);

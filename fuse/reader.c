@@ -181,8 +181,8 @@ reader_chunk(struct reader *rd, const struct mc_chunk *ch, uint64_t off,
 	if (rc != 0) {
 		struct dataapi_report rep = { report_bad, rd };
 
-		rc = dataapi_get(fs->data, ch, fs->block_size, &rep, &data,
-		    &len);
+		rc = dataapi_get(fs->data, ch, fs->block_size, &rep,
+		    fs->bpool, &data, &len);
 		if (rc == 0 && fs->dc != NULL)
 			diskcache_put(fs->dc, ch->id, data, len);
 	}

@@ -98,6 +98,7 @@
 #include <time.h>
 
 #include "common/blockid.h"
+#include "common/blockpool.h"
 #include "common/dataapi.h"
 #include "common/buf.h"
 #include "common/clock.h"
@@ -157,6 +158,26 @@ writer_grow(size_t cap, size_t need, uint64_t block_size)
 	return c;
 }
 
+/*
+ * A block buffer grown to cap bytes keeping its first len: a whole block's
+ * comes from the pool (its pages are mapped already, blockpool.h), any
+ * other size from realloc.  NULL when out of memory (p is then unchanged).
+ */
+static void *
+wbuf_resize(struct mdfs *fs, void *p, size_t len, size_t cap)
+{
+	void	*n;
+
+	if (cap != fs->block_size || blockpool_size(fs->bpool) != cap + 1)
+		return realloc(p, cap);
+	if ((n = blockpool_get(fs->bpool)) == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(n, p, len);
+	free(p);
+	return n;
+}
+
 /* ---- ofile ------------------------------------------------------------------ */
 
 struct ofile *
@@ -205,7 +226,7 @@ ofile_free(struct ofile *of)
 	for (w = of->wb; w != NULL; w = next) {
 		next = w->next;
 		held += w->cap;
-		free(w->data);
+		blockpool_put(of->fs->bpool, w->data);
 		free(w);
 	}
 	if (of->fs->wr != NULL)
@@ -309,8 +330,10 @@ upload_run(void *arg)
 
 	if (keep != NULL) {
 		/* the stored bytes move to the caches; the block cache charges
-		 * len, so do not let it hold a bigger allocation */
-		void	*shrunk = realloc(keep, klen > 0 ? klen : 1);
+		 * len, so do not let it hold a bigger allocation (a whole
+		 * block's is the pool's, block size + 1) */
+		void	*shrunk = klen == fs->block_size ? keep :
+			    realloc(keep, klen > 0 ? klen : 1);
 
 		if (shrunk != NULL)
 			keep = shrunk;
@@ -454,7 +477,7 @@ prepare(struct ofile *of, uint64_t idx, size_t a, size_t b, uint64_t *budget,
 			of->wb = w;
 			of->nwb++;
 		}
-		if ((w->data = malloc(cap)) == NULL) {
+		if ((w->data = wbuf_resize(fs, NULL, 0, cap)) == NULL) {
 			if (w->state != WB_DONE) {
 				wb_remove(of, w);
 				free(w);
@@ -472,7 +495,7 @@ prepare(struct ofile *of, uint64_t idx, size_t a, size_t b, uint64_t *budget,
 	}
 	if (b > w->cap) {
 		cap = writer_grow(w->cap, b, fs->block_size);
-		void	*p = realloc(w->data, cap);
+		void	*p = wbuf_resize(fs, w->data, w->len, cap);
 
 		if (p == NULL) {
 			*err = -ENOMEM;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/blockpool.h"
 #include "fuse/blockcache.h"
 #include "tests/lib/check_main.h"
 
@@ -31,7 +32,7 @@ bytes(size_t n, int v)
 
 START_TEST(test_insert_read)
 {
-	struct blockcache	*bc = blockcache_new(1000);
+	struct blockcache	*bc = blockcache_new(1000, NULL);
 	char			 id[65], out[16];
 	uint64_t		 b, n;
 
@@ -53,7 +54,7 @@ END_TEST
 
 START_TEST(test_lru_eviction)
 {
-	struct blockcache	*bc = blockcache_new(30);
+	struct blockcache	*bc = blockcache_new(30, NULL);
 	char			 a[65], b[65], c[65], d[65], out[4];
 	uint64_t		 bytes_, n;
 
@@ -86,7 +87,7 @@ END_TEST
 
 START_TEST(test_missing)
 {
-	struct blockcache	*bc = blockcache_new(100);
+	struct blockcache	*bc = blockcache_new(100, NULL);
 	char			 id[65], out[4];
 
 	ck_assert_int_eq(blockcache_read(bc, id_of('e', id), 0, out, 4),
@@ -98,7 +99,7 @@ END_TEST
 
 START_TEST(test_duplicate_keeps_first)
 {
-	struct blockcache	*bc = blockcache_new(100);
+	struct blockcache	*bc = blockcache_new(100, NULL);
 	char			 id[65], out[4];
 	uint64_t		 b;
 
@@ -114,7 +115,7 @@ END_TEST
 
 START_TEST(test_too_big_not_kept)
 {
-	struct blockcache	*bc = blockcache_new(8);
+	struct blockcache	*bc = blockcache_new(8, NULL);
 	char			 id[65];
 
 	blockcache_insert(bc, id_of('1', id), bytes(9, 0), 9);
@@ -126,7 +127,7 @@ END_TEST
 
 START_TEST(test_zero_cap_and_exact_fit)
 {
-	struct blockcache	*bc = blockcache_new(0);
+	struct blockcache	*bc = blockcache_new(0, NULL);
 	char			 id[65], id2[65];
 	uint64_t		 b, n;
 
@@ -134,7 +135,7 @@ START_TEST(test_zero_cap_and_exact_fit)
 	ck_assert_int_eq(blockcache_has(bc, id), 0);
 	blockcache_free(bc);
 
-	bc = blockcache_new(16);
+	bc = blockcache_new(16, NULL);
 	blockcache_insert(bc, id, bytes(16, 0), 16);
 	ck_assert_int_eq(blockcache_has(bc, id), 1);
 	blockcache_insert(bc, id_of('3', id2), bytes(0, 0), 0);
@@ -142,6 +143,34 @@ START_TEST(test_zero_cap_and_exact_fit)
 	ck_assert_uint_eq(b, 16);
 	ck_assert_uint_eq(n, 2);
 	blockcache_free(bc);
+}
+END_TEST
+
+START_TEST(test_dropped_to_pool)
+{
+	const size_t		 sz = 1024 * 1024;	/* a "block" */
+	struct blockpool	*bp = blockpool_new(sz + 1, 4);
+	struct blockcache	*bc = blockcache_new(2 * sz, bp);
+	char			 id[65];
+
+	/* evicted, refused as a duplicate, too big: each goes to the pool */
+	blockcache_insert(bc, id_of('a', id), bytes(sz + 1, 'a'), sz);
+	blockcache_insert(bc, id_of('b', id), bytes(sz + 1, 'b'), sz);
+	ck_assert_uint_eq(blockpool_spares(bp), 0);
+	blockcache_insert(bc, id_of('c', id), bytes(sz + 1, 'c'), sz);
+	ck_assert_uint_eq(blockpool_spares(bp), 1);
+	blockcache_insert(bc, id_of('c', id), bytes(sz + 1, 'c'), sz);
+	ck_assert_uint_eq(blockpool_spares(bp), 2);
+	/* too big, and not the pool's size either: freed */
+	blockcache_insert(bc, id_of('d', id), bytes(3 * sz, 'd'), 3 * sz);
+	ck_assert_uint_eq(blockpool_spares(bp), 2);
+	/* a small block is not the pool's size: freed when dropped */
+	blockcache_insert(bc, id_of('e', id), bytes(10, 'e'), 10);
+	ck_assert_uint_eq(blockpool_spares(bp), 3);	/* 'b' made room */
+	blockcache_free(bc);
+	/* 'c' kept, 'e' freed */
+	ck_assert_uint_eq(blockpool_spares(bp), 4);
+	blockpool_free(bp);
 }
 END_TEST
 
@@ -162,6 +191,7 @@ blockcache_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_too_big_not_kept);
 	tcase_add_test(tc, test_zero_cap_and_exact_fit);
+	tcase_add_test(tc, test_dropped_to_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }

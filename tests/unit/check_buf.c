@@ -203,6 +203,36 @@ START_TEST(test_append_enomem)
 END_TEST
 #endif
 
+START_TEST(test_init_with)
+{
+	struct buf	 b;
+	char		*mem = malloc(8), *p;
+	size_t		 len;
+
+	ck_assert_ptr_nonnull(mem);
+	memcpy(mem, "garbage", 8);
+	buf_init_with(&b, 100, mem, 8);
+	/* starts empty in the memory it was given, and fills it in place */
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_str_eq(b.data, "");
+	ck_assert_int_eq(buf_append(&b, "1234567", 7), 0);
+	ck_assert_ptr_eq(b.data, mem);
+	ck_assert_str_eq(b.data, "1234567");
+	/* past it, grows as any buf */
+	ck_assert_int_eq(buf_append(&b, "89", 2), 0);
+	ck_assert_uint_ge(b.cap, 10);
+	p = buf_detach(&b, &len);
+	ck_assert_str_eq(p, "123456789");
+	ck_assert_uint_eq(len, 9);
+	free(p);
+	/* no memory: an ordinary empty buf */
+	buf_init_with(&b, 4, NULL, 99);
+	ck_assert_ptr_null(b.data);
+	ck_assert_uint_eq(b.cap, 0);
+	ck_assert_int_eq(buf_append(&b, "12345", 5), -EFBIG);
+}
+END_TEST
+
 /* ---- limits -------------------------------------------------------------- */
 
 START_TEST(test_exact_cap)
@@ -291,6 +321,7 @@ buf_suite(void)
 
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_exact_cap);
+	tcase_add_test(tc, test_init_with);
 	tcase_add_test(tc, test_zero_cap);
 	tcase_add_loop_test(tc, test_grow_to_cap, 0,
 	    sizeof(chunk_sizes) / sizeof(chunk_sizes[0]));
