@@ -53,8 +53,10 @@ reader_new(struct mdfs *fs)
 	rd->fs = fs;
 	pthread_mutex_init(&rd->lock, NULL);
 	pthread_cond_init(&rd->cond, NULL);
+	/* one fetcher per block of the window, so the reader never waits
+	 * for blocks ahead fetched one after another */
 	if ((fs->conf.readahead > 0 &&
-	    (rd->prefetch = workq_new(READER_PREFETCH_THREADS)) == NULL) ||
+	    (rd->prefetch = workq_new(fs->conf.readahead)) == NULL) ||
 	    (rd->reports = workq_new(1)) == NULL) {
 		log_warn("reader: threads");
 		reader_free(rd);
@@ -298,12 +300,16 @@ prefetch_after(struct ofile *of, uint64_t index)
 	struct reader		*rd = fs->rd;
 	const struct mc_chunk	*c;
 	struct prefetch_job	*j;
+	/* at most half the cache ahead, or the blocks read ahead would
+	 * evict the one being read and each other */
+	uint64_t		 ahead = fs->conf.cache_size / fs->block_size / 2;
 
-	if (rd->prefetch == NULL || !of->map_valid ||
-	    fs->conf.cache_size < 2 * fs->block_size ||
+	if (ahead > fs->conf.readahead)
+		ahead = fs->conf.readahead;
+	if (rd->prefetch == NULL || !of->map_valid || ahead == 0 ||
 	    workq_pending(rd->prefetch) >= 2 * fs->conf.readahead)
 		return;
-	for (uint64_t i = index + 1; i <= index + fs->conf.readahead; i++) {
+	for (uint64_t i = index + 1; i <= index + ahead; i++) {
 		if ((c = ofile_map_find(of, i)) == NULL ||
 		    blockcache_has(fs->bc, c->id))
 			continue;

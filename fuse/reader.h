@@ -26,8 +26,6 @@ struct mc_map;
 struct ofile;
 struct reader;
 
-#define READER_PREFETCH_THREADS	2	/* read-ahead fetchers */
-
 struct reader	*reader_new(struct mdfs *);
 /* Waits for read-ahead jobs, frees.  NULL is a no-op. */
 void		 reader_free(struct reader *);

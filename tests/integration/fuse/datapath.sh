@@ -4,7 +4,7 @@
 # sends no block PUT (dedup); a re-read is served by the block cache (no
 # dataserver GET) and is not with cache_size=0; a sequential reader's next
 # blocks are fetched before it asks for them (readahead=3) and are not with
-# readahead=0; the disk cache stays within disk_cache_size=8M while 41 MiB
+# readahead=0, and a cache of two blocks takes only one of the three ahead; the disk cache stays within disk_cache_size=8M while 41 MiB
 # of distinct blocks go through it (read ahead, so several are stored at
 # once), and every read is right; ls -l of 300 files after drop_caches gets
 # every size from readdirplus without per-file lookups; fsyncdir succeeds;
@@ -123,7 +123,7 @@ first_mib() {
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 sys.exit(os.read(fd, 1 << 20) != open(sys.argv[2], 'rb').read(1 << 20))" \
-	    "$1" "$CLUSTER_DIR/ra"
+	    "$1" "${2:-$CLUSTER_DIR/ra}"
 }
 later_fetched() { ! later_gets | grep -qw 0; }
 ok "reading the first MiB with readahead=0 is right" first_mib "$C/ra"
@@ -134,6 +134,21 @@ ok "reading the first MiB with readahead=3 is right" first_mib "$R/ra"
 wait_for 5 later_fetched
 ok "... and blocks 1, 2 and 3 are fetched ahead (GETs: $(later_gets))" \
     later_fetched
+# a cache of two blocks takes one ahead, not three that would push out the
+# block being read (another file: ra's blocks are fetched already)
+H=$CLUSTER_DIR/mnt-h
+mount_at h "$H" "$META_ADDR" -o cache_size=$((2 * B)),readahead=3
+wait_mount h || tap_bail "mount h failed"
+head -c $((4 * B)) /dev/urandom >"$CLUSTER_DIR/rh"
+cp "$CLUSTER_DIR/rh" "$A/rh" || tap_bail "writing rh failed"
+mapfile -t RA < <(block_ids "$A/rh")
+ok "reading the first MiB with readahead=3 and a 2-block cache is right" \
+    first_mib "$H/rh" "$CLUSTER_DIR/rh"
+some_ahead() { [ "$(later_gets)" != "0 0 0 " ]; }
+wait_for 5 some_ahead
+settle
+sleep 1
+ok_eq "... and fetches block 1 ahead, not 2 and 3" "1 0 0 " "$(later_gets)"
 
 # ---- the disk cache's cap ----------------------------------------------------------
 head -c $((3 * B)) /dev/urandom >"$CLUSTER_DIR/g"
