@@ -56,6 +56,7 @@ struct ofile {
 	unsigned	 need;		/* replicas a write needs (0: unknown) */
 	int		 locked;	/* POSIX locks were set through it */
 	uint64_t	 last_end;	/* where the last read ended */
+	int		 last_near;	/* it started near the one before */
 	struct wblock	*wb;		/* pending blocks, unordered */
 	size_t		 nwb;
 	struct mc_chunk	*map;		/* committed chunks by index */

@@ -493,13 +493,20 @@ reader_read(struct ofile *of, uint64_t off, size_t size, char *dst)
 	size_t			 n, done = 0, piece, have;
 	uint64_t		 pos, idx, boff;
 	ssize_t			 r;
-	int			 rc, retried = 0, random;
+	int			 rc, retried = 0, random, near, seq;
 
 	pthread_mutex_lock(&of->lock);
 	if (off >= of->size) {
 		pthread_mutex_unlock(&of->lock);
 		return 0;
 	}
+	/* A sequential reader is one whose read starts near where the last
+	 * ended, twice running (or at the start of the file): one random
+	 * read landing near the last by chance does not make a stream. */
+	near = off + READER_SEQ_SLACK >= of->last_end &&
+	    off <= of->last_end + READER_SEQ_SLACK;
+	seq = near && (of->last_near || off == 0);
+	of->last_near = near;
 	n = of->size - off < size ? (size_t)(of->size - off) : size;
 	while (done < n) {
 		pos = off + done;
@@ -533,11 +540,10 @@ reader_read(struct ofile *of, uint64_t off, size_t size, char *dst)
 		}
 		/* Sequential readers get whole blocks (cached, read ahead);
 		 * a random read of a block not cached fetches only its range
-		 * instead of a whole block it may never touch again. */
-		random = (pos + READER_SEQ_SLACK < of->last_end ||
-		    pos > of->last_end + READER_SEQ_SLACK) && piece < B &&
-		    !blockcache_has(fs->bc, ch.id);
-		if (!random)
+		 * instead of a whole block it may never touch again, and reads
+		 * nothing ahead even when its block is cached. */
+		random = !seq && piece < B && !blockcache_has(fs->bc, ch.id);
+		if (seq)
 			prefetch_after(of, idx);
 		pthread_mutex_unlock(&of->lock);
 		if (random)

@@ -4,7 +4,9 @@
 # sends no block PUT (dedup); a re-read is served by the block cache (no
 # dataserver GET) and is not with cache_size=0; a sequential reader's next
 # blocks are fetched before it asks for them (readahead=3) and are not with
-# readahead=0, and a cache of two blocks takes only one of the three ahead; the disk cache stays within disk_cache_size=8M while 41 MiB
+# readahead=0, and a cache of two blocks takes only one of the three ahead;
+# random reads fetch ranges, a chance near one too, and two in a row are a
+# stream; the disk cache stays within disk_cache_size=8M while 41 MiB
 # of distinct blocks go through it (read ahead, so several are stored at
 # once), and every read is right; ls -l of 300 files after drop_caches gets
 # every size from readdirplus without per-file lookups; fsyncdir succeeds;
@@ -149,6 +151,43 @@ wait_for 5 some_ahead
 settle
 sleep 1
 ok_eq "... and fetches block 1 ahead, not 2 and 3" "1 0 0 " "$(later_gets)"
+
+# random 4 KiB reads fetch ranges, even one that lands near the read before
+# by chance (24 MiB after 28: within the 8 MiB a reordered stream may
+# jump); two reads in a row near each other are a stream: whole block,
+# read ahead
+MIB=$((1024 * 1024))
+head -c $((32 * MIB)) /dev/urandom >"$CLUSTER_DIR/rr"
+cp "$CLUSTER_DIR/rr" "$A/rr" || tap_bail "writing rr failed"
+mapfile -t RR < <(block_ids "$A/rr")
+# whole-block GETs (200, not 206) of rr's blocks, all of them
+whole_gets() {
+	local id n=0
+	for id in "${RR[@]}"; do
+		n=$((n + $(cat "$(node_log ds1)" "$(node_log ds2)" \
+		    "$(node_log ds3)" | grep -c " GET /v1/blocks/$id 200 ")))
+	done
+	echo "$n"
+}
+rr_read() {
+	python3 - "$R/rr" "$CLUSTER_DIR/rr" "$@" <<-'PY'
+	import os, sys
+	fd = os.open(sys.argv[1], os.O_RDONLY)
+	ref = open(sys.argv[2], "rb")
+	for mib in sys.argv[3:]:
+	    off = int(float(mib) * 1048576)
+	    ref.seek(off)
+	    if os.pread(fd, 4096, off) != ref.read(4096):
+	        sys.exit(1)
+	PY
+}
+ok "random 4 KiB reads of a 32 MiB file are right" rr_read 20 4 28 24 12
+settle
+ok_eq "... and fetch no whole block" 0 "$(whole_gets)"
+ok "two 4 KiB reads in a row, the second just after the first, are right" \
+    rr_read 8 8.00390625
+settle
+ok "... and fetch whole blocks ($(whole_gets))" test "$(whole_gets)" -ge 2
 
 # ---- the disk cache's cap ----------------------------------------------------------
 head -c $((3 * B)) /dev/urandom >"$CLUSTER_DIR/g"
